@@ -1,0 +1,43 @@
+# Two commands for a fresh machine:  make book  |  make test
+# Both create .venv if missing and install the package with its extras. torch==2.13.0 (a CPU
+# build) goes in first when no torch is installed, so pip never pulls a multi-GB CUDA build.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SIMBELIEF_SCALE ?= smoke
+export SIMBELIEF_SCALE
+export MUJOCO_GL ?= egl
+
+.PHONY: install book test lint format exercises clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e ".[panda,book,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+book: install
+	$(BIN)/jupyter-book build book -W --keep-going
+	@echo "book: open book/_build/html/index.html"
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -n 2 --dist loadfile --nbmake tests book solutions
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+exercises: install
+	$(BIN)/python -m simbelief_edu.exercises
+
+clean:
+	rm -rf book/_build .pytest_cache .ruff_cache

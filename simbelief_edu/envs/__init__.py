@@ -1,0 +1,1 @@
+"""Sparse-reward task distributions (gymnasium API). Filled in by the environments work."""

@@ -1,0 +1,139 @@
+"""Command line: ``simbelief-edu train | eval``.
+
+simbelief-edu train --env point-robot-sparse --agent simbelief --scale full --seed 0 --out runs/pr0
+simbelief-edu train --resume runs/pr0          # continue a killed run from its checkpoint
+simbelief-edu eval runs/pr0                    # meta-test on test and OOD tasks → eval.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from simbelief_edu.configs import AGENTS, FULL, Config, make_config
+from simbelief_edu.runtime import SCALES
+
+
+def _override(text: str) -> tuple[str, object]:
+    """Parse ``field=value`` with the field's type from Config."""
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"--set expects field=value, got {text!r}")
+    key, value = text.split("=", 1)
+    fields = {f.name: f for f in dataclasses.fields(Config)}
+    if key not in fields:
+        raise argparse.ArgumentTypeError(f"unknown config field {key!r}")
+    kind = {"int": int, "float": float, "bool": lambda v: v.lower() in ("1", "true", "yes")}
+    try:
+        return key, kind.get(fields[key].type, str)(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{key} needs a {fields[key].type}, got {value!r}"
+        ) from None
+
+
+def _git_hash() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True)
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from simbelief_edu.train import load_run, train
+
+    if args.resume:
+        out = Path(args.resume)
+        cfg = load_run(out).cfg
+    else:
+        if args.out is None:
+            raise ValueError("train needs --out DIR (or --resume DIR)")
+        if args.seed < 0:
+            raise ValueError(f"--seed must be non-negative, got {args.seed}")
+        out = Path(args.out)
+        if (out / "checkpoint.pt").exists():
+            raise ValueError(f"{out} already holds a run; use --resume {out} or another --out")
+        cfg = make_config(args.env, args.scale, args.agent, seed=args.seed, **dict(args.set))
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "commands.txt", "a") as f:
+        f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} git={_git_hash()} "
+                f"simbelief-edu {' '.join(args.argv)}\n")  # fmt: skip
+    run = train(cfg, out, resume=bool(args.resume), stop_after=args.stop_after)
+    print(f"{run.iteration}/{cfg.num_iters} iterations, {run.wall_time:.0f} s; results in {out}")
+
+
+def cmd_eval(args: argparse.Namespace) -> None:
+    from simbelief_edu.train import load_run
+
+    run = load_run(args.run_dir)
+    start = time.perf_counter()
+    result = {
+        "run_dir": str(args.run_dir),
+        "iteration": run.iteration,
+        "config": dataclasses.asdict(run.cfg),
+        "git": _git_hash(),
+        **{split: run.evaluate(split) for split in ("test", "ood")},
+    }
+    result["eval_seconds"] = round(time.perf_counter() - start, 2)
+    out = Path(args.out) if args.out else Path(args.run_dir) / "eval.json"
+    out.write_text(json.dumps(result, indent=2))
+    for split in ("test", "ood"):
+        r = result[split]
+        print(f"{split}: return per episode {r['return']}, success per episode {r['success']}, "
+              f"success any {r['success_any']:.2f}")  # fmt: skip
+    print(f"wrote {out}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="simbelief-edu",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("train", help="meta-train an agent")
+    tr.add_argument("--env", choices=list(FULL), default="point-robot-sparse")
+    tr.add_argument("--agent", choices=AGENTS, default="simbelief")
+    tr.add_argument("--scale", choices=SCALES, default="full")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--out", help="output folder: checkpoint.pt, metrics.csv, config.json")
+    tr.add_argument("--resume", metavar="DIR", help="continue the run in DIR from its checkpoint")
+    tr.add_argument("--stop-after", type=int, help="stop this call after N iterations")
+    tr.add_argument("--set", type=_override, action="append", default=[], metavar="FIELD=VALUE",
+                    help="override a config field, e.g. --set num_iters=200")  # fmt: skip
+    tr.set_defaults(func=cmd_train)
+    ev = sub.add_parser("eval", help="meta-test a trained run on test and OOD tasks")
+    ev.add_argument("run_dir")
+    ev.add_argument("--out", help="JSON path (default RUN_DIR/eval.json)")
+    ev.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser.parse_args(argv)
+    args.argv = argv
+    if args.threads < 1:
+        parser.error(f"--threads must be >= 1, got {args.threads}")
+    if getattr(args, "stop_after", None) is not None and args.stop_after < 1:
+        parser.error(f"--stop-after must be >= 1, got {args.stop_after}")
+    torch.set_num_threads(args.threads)
+    try:
+        args.func(args)
+    except (ValueError, FileNotFoundError, FloatingPointError) as err:
+        print(f"simbelief-edu: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Training configurations: one dataclass, with a preset per environment × scale.
+
+``full`` follows the paper's settings (method.md §3); ``smoke`` shrinks every budget so a run
+finishes in seconds (tests, CI, the book at smoke scale). ``make_config`` applies a preset and
+then any overrides, and checks every value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from simbelief_edu.envs import ENV_IDS
+from simbelief_edu.runtime import SCALES
+
+AGENTS = ("simbelief", "varibad")
+
+
+@dataclass
+class Config:
+    env: str = "point-robot-sparse"
+    """environment alias (see ``simbelief_edu.envs.ENV_IDS``)"""
+    agent: str = "simbelief"
+    """``simbelief`` (belief VAE + latent dynamics + metric) or ``varibad`` (belief VAE only)"""
+    scale: str = "full"
+    """the preset this config came from: ``smoke`` or ``full``"""
+    seed: int = 0
+    """seeds Python, NumPy, PyTorch and every environment reset"""
+
+    # tasks and meta-episodes
+    num_train_tasks: int = 80
+    """meta-training tasks (the env's train pool)"""
+    num_test_tasks: int = 20
+    """held-out meta-test tasks (the env's test pool); as many OOD tasks are drawn"""
+    episodes_per_task: int = 2
+    """episodes per meta-episode (``max_rollouts_per_task``)"""
+
+    # the training loop (method.md §3)
+    num_iters: int = 4000
+    """training iterations"""
+    tasks_per_iter: int = 5
+    """train tasks whose meta-episode is collected each iteration (``num_tasks_sample``)"""
+    init_rollouts_per_task: int = 2
+    """random-action meta-episodes per train task before training (``num_init_rollouts_pool``)"""
+    rl_updates_per_iter: int = 1000
+    """SAC gradient steps per iteration"""
+    belief_updates_per_iter: int = 25
+    """belief-model gradient steps per iteration (``vae_updates_per_iter``)"""
+    rl_batch_tasks: int = 5
+    """tasks in one SAC batch"""
+    rl_batch_per_task: int = 256
+    """transitions per task in one SAC batch"""
+    belief_batch_tasks: int = 10
+    """meta-episodes, one per distinct task, in one belief batch (metric pairs come from it)"""
+    max_elbos: int = 50
+    """belief time steps whose ELBO is decoded per update (all of them when T+1 ≤ this)"""
+    buffer_episodes_per_task: int = 100
+    """meta-episodes kept per task (oldest dropped first)"""
+    eval_every: int = 50
+    """iterations between meta-test evaluations"""
+    checkpoint_every: int = 50
+    """iterations between checkpoints (a killed run resumes from the last one)"""
+
+    # networks
+    task_latent_dim: int = 10
+    """dimension of the task latents m and z"""
+    gru_hidden: int = 128
+    """GRU hidden size of the belief encoder"""
+    state_latent_dim: int = 32
+    """dimension of φ(s)"""
+    policy_hidden: int = 128
+    """width of the two hidden layers of actor and critics"""
+
+    # optimisation
+    gamma: float = 0.9
+    """discount factor γ (also weights the transition term of the metric)"""
+    lr_policy: float = 3e-4
+    """SAC learning rate"""
+    lr_belief: float = 1e-3
+    """learning rate of the belief and latent-dynamics models"""
+    tau: float = 0.005
+    """Polyak rate of the target critics"""
+    alpha: float = 0.01
+    """SAC entropy temperature (its initial value when ``autotune_alpha``)"""
+    autotune_alpha: bool = False
+    """tune α towards the target entropy −|A|"""
+    kl_weight: float = 0.1
+    """weight of the KL term of the ELBO"""
+    metric_weight: float = 1.0
+    """weight of the metric loss L_sim (SimBelief only)"""
+
+    def __post_init__(self) -> None:
+        if self.env not in ENV_IDS:
+            raise ValueError(f"unknown env {self.env!r}; choose one of {', '.join(ENV_IDS)}")
+        if self.agent not in AGENTS:
+            raise ValueError(f"unknown agent {self.agent!r}; choose one of {', '.join(AGENTS)}")
+        if self.scale not in SCALES:
+            raise ValueError(f"unknown scale {self.scale!r}; choose one of {', '.join(SCALES)}")
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.type == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValueError(f"{f.name} must be an int, got {value!r}")
+            if f.type in ("int", "float") and f.name != "seed" and not value > 0:
+                if f.name == "metric_weight" and value == 0:
+                    continue
+                raise ValueError(f"{f.name} must be positive, got {value!r}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be non-negative, got {self.seed}")
+        if not self.gamma < 1:
+            raise ValueError(f"gamma must be in (0, 1), got {self.gamma}")
+        if self.tasks_per_iter > self.num_train_tasks:
+            raise ValueError("tasks_per_iter cannot exceed num_train_tasks")
+        if max(self.rl_batch_tasks, self.belief_batch_tasks) > self.num_train_tasks:
+            raise ValueError("rl_batch_tasks and belief_batch_tasks cannot exceed num_train_tasks")
+
+
+# The paper's settings per environment (method.md §3); the rest are the Config defaults.
+FULL: dict[str, dict] = {
+    "point-robot-sparse": {},
+    "cheetah-vel-sparse": dict(
+        gamma=0.99,
+        autotune_alpha=True,
+        alpha=0.2,
+        num_iters=2000,
+        buffer_episodes_per_task=10,
+        state_latent_dim=50,
+    ),
+    "ant-semicircle-sparse": dict(
+        gamma=0.99,
+        autotune_alpha=True,
+        alpha=0.2,
+        num_iters=2000,
+        buffer_episodes_per_task=10,
+        state_latent_dim=50,
+    ),
+    "panda-reach-sparse": dict(gamma=0.99, autotune_alpha=True, alpha=0.2, num_iters=2000),
+    "panda-push-sparse": dict(gamma=0.99, autotune_alpha=True, alpha=0.2, num_iters=2000),
+}
+# Tiny budgets: the whole loop runs in seconds.
+SMOKE = dict(
+    num_train_tasks=8,
+    num_test_tasks=4,
+    num_iters=3,
+    tasks_per_iter=2,
+    init_rollouts_per_task=1,
+    rl_updates_per_iter=5,
+    belief_updates_per_iter=2,
+    rl_batch_tasks=2,
+    rl_batch_per_task=16,
+    belief_batch_tasks=4,
+    max_elbos=8,
+    buffer_episodes_per_task=4,
+    eval_every=2,
+    checkpoint_every=2,
+    gru_hidden=32,
+    policy_hidden=32,
+    task_latent_dim=4,
+    state_latent_dim=8,
+)
+
+
+def make_config(
+    env: str = "point-robot-sparse", scale: str = "full", agent: str = "simbelief", **overrides
+) -> Config:
+    """The preset for ``env`` at ``scale``, with ``overrides`` (field=value) applied last."""
+    if env not in FULL:
+        raise ValueError(f"unknown env {env!r}; choose one of {', '.join(FULL)}")
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    unknown = set(overrides) - {f.name for f in dataclasses.fields(Config)}
+    if unknown:
+        raise ValueError(f"unknown config field(s): {', '.join(sorted(unknown))}")
+    values = {**FULL[env], **(SMOKE if scale == "smoke" else {}), **overrides}
+    return Config(env=env, agent=agent, scale=scale, **values)

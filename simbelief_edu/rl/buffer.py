@@ -1,0 +1,74 @@
+"""Replay storage organised per task: whole meta-episodes, so a batch is [tasks × transitions].
+
+Each task keeps a ring of its last ``capacity`` meta-episodes of length T = k·H. Stored per
+step: the state s_t the policy saw, a_t, r_{t+1}, the true next state s_{t+1} (at an episode
+boundary this is the last state of the finished episode, not the next episode's first), and
+the belief features the policy saw (T+1 of them: before each step and after the last).
+All storage is torch tensors so a checkpoint is a plain state dict.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+class TaskBuffer:
+    def __init__(self, n_tasks: int, capacity: int, T: int, obs_dim: int, act_dim: int, feat_dim):
+        self.capacity, self.T = capacity, T
+        shape = (n_tasks, capacity, T)
+        self.data = {
+            "obs": torch.zeros(*shape, obs_dim),
+            "act": torch.zeros(*shape, act_dim),
+            "rew": torch.zeros(*shape),
+            "next_obs": torch.zeros(*shape, obs_dim),
+            "feat": torch.zeros(n_tasks, capacity, T + 1, feat_dim),
+        }
+        self.count = torch.zeros(n_tasks, dtype=torch.long)  # meta-episodes ever added
+
+    def add(self, task_ids: torch.Tensor, episodes: dict[str, torch.Tensor]) -> None:
+        """Store one meta-episode per task: ``episodes[key]`` is [n, T, ·] (feat [n, T+1, ·])."""
+        slots = self.count[task_ids] % self.capacity
+        for key, value in self.data.items():
+            value[task_ids, slots] = episodes[key]
+        self.count[task_ids] += 1
+
+    def filled_tasks(self) -> torch.Tensor:
+        return torch.nonzero(self.count > 0).squeeze(-1)
+
+    def _random_episodes(self, task_ids: torch.Tensor, per_task: int) -> torch.Tensor:
+        size = self.count[task_ids].clamp(max=self.capacity)  # [n]
+        return (torch.rand(len(task_ids), per_task) * size.unsqueeze(1)).long()  # [n, per_task]
+
+    def sample_transitions(self, task_ids: torch.Tensor, per_task: int) -> dict[str, torch.Tensor]:
+        """``per_task`` random transitions of each task, as [n, per_task, ·] tensors, with the
+        next hyper-state (s', features') the policy saw after each step."""
+        n = len(task_ids)
+        tasks = task_ids.unsqueeze(1).expand(n, per_task)
+        eps = self._random_episodes(task_ids, per_task)
+        t = torch.randint(0, self.T, (n, per_task))
+        d = self.data
+        last = t == self.T - 1
+        # the next policy state: s_{t+1} as seen by the policy (a reset state after a boundary)
+        next_policy_obs = d["obs"][tasks, eps, (t + 1).clamp(max=self.T - 1)]
+        next_policy_obs[last] = d["next_obs"][tasks, eps, t][last]
+        return {
+            "obs": d["obs"][tasks, eps, t],
+            "feat": d["feat"][tasks, eps, t],
+            "act": d["act"][tasks, eps, t],
+            "rew": d["rew"][tasks, eps, t],
+            "next_obs": next_policy_obs,
+            "next_feat": d["feat"][tasks, eps, t + 1],
+        }
+
+    def sample_episodes(self, task_ids: torch.Tensor) -> dict[str, torch.Tensor]:
+        """One random stored meta-episode of each task, time-major: [T, n, ·] (rew [T, n, 1])."""
+        eps = self._random_episodes(task_ids, 1).squeeze(1)
+        batch = {k: self.data[k][task_ids, eps].transpose(0, 1) for k in ("obs", "act", "next_obs")}
+        batch["rew"] = self.data["rew"][task_ids, eps].transpose(0, 1).unsqueeze(-1)
+        return batch
+
+    def state_dict(self) -> dict:
+        return {"data": self.data, "count": self.count}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.data, self.count = state["data"], state["count"]

@@ -1,0 +1,153 @@
+"""The training loop: determinism, resume, checkpoints, errors, CLI, every env end to end."""
+
+import dataclasses
+
+import pytest
+import torch
+
+from simbelief_edu.cli import main as cli
+from simbelief_edu.configs import make_config
+from simbelief_edu.train import CHECKPOINT, Run, load_run, train
+
+
+def _params(run: Run) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in (*run.agent.parameters(), *run.sac.parameters())]
+
+
+def test_same_seed_gives_identical_metrics(tmp_path):
+    cfg = make_config("point-robot-sparse", "smoke", "simbelief", seed=3)
+    a = train(cfg, tmp_path / "a", progress=False)
+    b = train(cfg, tmp_path / "b", progress=False)
+    strip = lambda h: [{k: v for k, v in r.items() if k != "wall_time"} for r in h]  # noqa: E731
+    assert strip(a.history) == strip(b.history)
+    assert all(torch.equal(p, q) for p, q in zip(_params(a), _params(b), strict=True))
+    c = train(dataclasses.replace(cfg, seed=4), tmp_path / "c", progress=False)
+    assert not all(torch.equal(p, q) for p, q in zip(_params(a), _params(c), strict=True))
+
+
+@pytest.mark.parametrize("agent", ["simbelief", "varibad"])
+def test_killed_and_resumed_run_ends_like_an_uninterrupted_one(tmp_path, agent):
+    cfg = make_config("point-robot-sparse", "smoke", agent, num_iters=4, checkpoint_every=2)
+    whole = train(cfg, tmp_path / "whole", progress=False)
+    train(cfg, tmp_path / "split", stop_after=2, progress=False)  # "killed" after iteration 2
+    assert load_run(tmp_path / "split").iteration == 2
+    resumed = train(cfg, tmp_path / "split", resume=True, progress=False)
+    strip = lambda h: [{k: v for k, v in r.items() if k != "wall_time"} for r in h]  # noqa: E731
+    assert strip(resumed.history) == strip(whole.history)
+    assert all(torch.equal(p, q) for p, q in zip(_params(whole), _params(resumed), strict=True))
+    assert (tmp_path / "split" / "metrics.csv").read_text().count("\n") == len(whole.history) + 1
+
+
+def test_checkpoint_loads_with_weights_only(tmp_path):
+    train(make_config("point-robot-sparse", "smoke"), tmp_path, progress=False)
+    state = torch.load(tmp_path / CHECKPOINT, weights_only=True)
+    assert state["iteration"] == 3 and "agent" in state and "buffer" in state
+
+
+def test_resume_with_another_config_is_refused(tmp_path):
+    train(make_config("point-robot-sparse", "smoke"), tmp_path, progress=False)
+    with pytest.raises(ValueError, match="another config"):
+        train(make_config("point-robot-sparse", "smoke", seed=1), tmp_path, resume=True)
+
+
+def test_nan_loss_stops_training_naming_loss_and_iteration(tmp_path, monkeypatch):
+    from simbelief_edu.agents.simbelief import SimBelief
+
+    original = SimBelief.loss
+
+    def poisoned(self, batch):
+        loss, logs = original(self, batch)
+        logs["metric"] = torch.tensor(float("nan"))
+        return loss, logs
+
+    monkeypatch.setattr(SimBelief, "loss", poisoned)
+    with pytest.raises(FloatingPointError, match="metric loss is nan at iteration 0"):
+        train(make_config("point-robot-sparse", "smoke"), tmp_path, progress=False)
+
+
+def test_rl_updates_do_not_change_belief_networks():
+    run = Run(make_config("point-robot-sparse", "smoke"))
+    run.collect(list(range(4)), random=True)
+    before = [p.detach().clone() for p in run.agent.parameters()]
+    sac_before = [p.detach().clone() for p in run.sac.actor.parameters()]
+    run.update_policy()
+    assert all(torch.equal(p, q) for p, q in zip(before, run.agent.parameters(), strict=True))
+    assert not all(
+        torch.equal(p, q) for p, q in zip(sac_before, run.sac.actor.parameters(), strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (dict(num_iters=0), "num_iters must be positive"),
+        (dict(rl_updates_per_iter=-5), "rl_updates_per_iter must be positive"),
+        (dict(gamma=1.0), "gamma must be in"),
+        (dict(num_iters=2.5), "num_iters must be an int"),
+        (dict(bogus=1), "unknown config field"),
+    ],
+)
+def test_bad_config_values_are_named(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        make_config("point-robot-sparse", "smoke", **overrides)
+
+
+def test_unknown_env_agent_scale_are_named():
+    with pytest.raises(ValueError, match="unknown env 'nope'"):
+        make_config("nope")
+    with pytest.raises(ValueError, match="unknown agent 'ppo'"):
+        make_config("point-robot-sparse", "smoke", "ppo")
+    with pytest.raises(ValueError, match="unknown scale 'huge'"):
+        make_config("point-robot-sparse", "huge")
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--env", "nope", "--out", "x"], "invalid choice: 'nope'"),
+        (["train", "--agent", "ppo", "--out", "x"], "invalid choice: 'ppo'"),
+        (["train", "--scale", "huge", "--out", "x"], "invalid choice: 'huge'"),
+        (["train", "--stop-after", "-1", "--out", "x"], "--stop-after must be >= 1"),
+        (["train", "--set", "num_iters=-3", "--out", "OUT"], "num_iters must be positive"),
+        (["train", "--set", "nope=3", "--out", "x"], "unknown config field 'nope'"),
+        (["train", "--seed", "-1", "--out", "x"], "--seed must be non-negative"),
+        (["eval", "MISSING"], "no checkpoint at"),
+    ],
+)
+def test_cli_bad_values_give_one_line_errors(argv, message, capsys, tmp_path):
+    argv = [str(tmp_path / a) if a in ("OUT", "MISSING") else a for a in argv]
+    try:
+        code = cli(argv)
+    except SystemExit as exit_:  # argparse errors
+        code = exit_.code
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]
+    assert code == 2 and "error:" in last and message in last
+    assert "Traceback" not in err
+
+
+def test_cli_train_resume_and_eval(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli(["train", "--scale", "smoke", "--out", str(out), "--stop-after", "1"]) == 0
+    assert cli(["train", "--resume", str(out)]) == 0
+    assert load_run(out).iteration == 3
+    assert cli(["eval", str(out)]) == 0
+    import json
+
+    result = json.loads((out / "eval.json").read_text())
+    assert len(result["test"]["success"]) == 2 and len(result["ood"]["return"]) == 2
+    assert "simbelief-edu train --scale smoke" in (out / "commands.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    "env",
+    ["cheetah-vel-sparse", "ant-semicircle-sparse", "panda-reach-sparse", "panda-push-sparse"],
+)
+def test_every_env_trains_end_to_end_at_smoke_scale(env, tmp_path):
+    if env.startswith("panda"):
+        pytest.importorskip("panda_gym")
+    cfg = make_config(env, "smoke", num_iters=2, num_train_tasks=4, num_test_tasks=2,
+                      belief_batch_tasks=4)  # fmt: skip
+    run = train(cfg, tmp_path, progress=False)
+    assert run.iteration == 2 and len(run.history) == 1
+    assert run.buffer.count.sum() == 4 + 2 * cfg.tasks_per_iter

@@ -1,0 +1,94 @@
+"""Gymnasium ids for the sparse task distributions, and ``make`` by short name (method.md §4).
+
+Registration happens on ``import simbelief_edu`` and imports neither MuJoCo nor panda-gym: the
+entry points are strings, and the Panda ones go through small factory functions that import
+panda-gym only when such an environment is actually made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+
+from simbelief_edu.envs.meta_episode import MetaEpisode
+
+ENV_IDS: dict[str, str] = {
+    "point-robot-sparse": "simbelief_edu/PointRobotSparse-v0",
+    "cheetah-vel-sparse": "simbelief_edu/HalfCheetahVelSparse-v0",
+    "ant-semicircle-sparse": "simbelief_edu/AntSemicircleSparse-v0",
+    "panda-reach-sparse": "simbelief_edu/PandaReachSparse-v0",
+    "panda-push-sparse": "simbelief_edu/PandaPushSparse-v0",
+}
+
+# id -> (entry point, steps per episode); horizons from method.md §4
+_SPECS: dict[str, tuple[str, int]] = {
+    ENV_IDS["point-robot-sparse"]: ("simbelief_edu.envs.point_robot:PointRobotSparseEnv", 20),
+    ENV_IDS["cheetah-vel-sparse"]: (
+        "simbelief_edu.envs.mujoco_sparse:HalfCheetahVelSparseEnv",
+        200,
+    ),
+    ENV_IDS["ant-semicircle-sparse"]: (
+        "simbelief_edu.envs.mujoco_sparse:AntSemicircleSparseEnv",
+        200,
+    ),
+    ENV_IDS["panda-reach-sparse"]: ("simbelief_edu.envs.registry:make_panda_reach", 50),
+    ENV_IDS["panda-push-sparse"]: ("simbelief_edu.envs.registry:make_panda_push", 50),
+}
+
+PANDA_HINT = "the Panda environments need panda-gym: pip install simbelief-edu[panda]"
+
+
+def _panda_module() -> Any:
+    """Import the Panda module, or fail with an install hint if panda-gym is missing."""
+    try:
+        import panda_gym  # noqa: F401
+    except ImportError as err:
+        raise ImportError(PANDA_HINT) from err
+    from simbelief_edu.envs import panda_sparse
+
+    return panda_sparse
+
+
+def make_panda_reach(**kwargs: Any) -> gym.Env:
+    """Entry point of ``simbelief_edu/PandaReachSparse-v0`` (imports panda-gym lazily)."""
+    return _panda_module().PandaReachSparseEnv(**kwargs)
+
+
+def make_panda_push(**kwargs: Any) -> gym.Env:
+    """Entry point of ``simbelief_edu/PandaPushSparse-v0`` (imports panda-gym lazily)."""
+    return _panda_module().PandaPushSparseEnv(**kwargs)
+
+
+# gymnasium.make reads the render modes from the entry point's metadata
+make_panda_reach.metadata = make_panda_push.metadata = {  # type: ignore[attr-defined]
+    "render_modes": ["rgb_array"],
+    "render_fps": 25,
+}
+
+
+def register_envs() -> None:
+    """Register every id with gymnasium (idempotent)."""
+    for env_id, (entry_point, horizon) in _SPECS.items():
+        if env_id not in gym.registry:
+            gym.register(id=env_id, entry_point=entry_point, max_episode_steps=horizon)
+
+
+def resolve_env_id(name: str) -> str:
+    """Map a short alias (``"point-robot-sparse"``) or a full id to the full gymnasium id."""
+    if name in ENV_IDS:
+        return ENV_IDS[name]
+    if name in ENV_IDS.values():
+        return name
+    available = ", ".join([*ENV_IDS, *ENV_IDS.values()])
+    raise ValueError(f"unknown environment name {name!r}; available: {available}")
+
+
+def make(name: str, *, episodes_per_task: int | None = None, **kwargs: Any) -> gym.Env:
+    """``gymnasium.make`` by alias or id; ``episodes_per_task=k`` wraps it in a MetaEpisode.
+
+    ``kwargs`` go to the environment constructor (e.g. ``render_mode="rgb_array"``,
+    ``goal_radius=0.3``, ``task_seed=1``).
+    """
+    env = gym.make(resolve_env_id(name), **kwargs)
+    return env if episodes_per_task is None else MetaEpisode(env, episodes_per_task)

@@ -46,6 +46,8 @@ class Config:
     """SAC gradient steps per iteration"""
     belief_updates_per_iter: int = 25
     """belief-model gradient steps per iteration (``vae_updates_per_iter``)"""
+    refresh_beliefs_every: int = 1
+    """iterations between recomputations of the belief features stored in the buffer"""
     rl_batch_tasks: int = 5
     """tasks in one SAC batch"""
     rl_batch_per_task: int = 256

@@ -2,8 +2,9 @@
 
 Per iteration: (1) collect one meta-episode in each of ``tasks_per_iter`` train tasks with the
 current policy, beliefs updated online; (2) ``belief_updates_per_iter`` steps on the belief
-models; (3) ``rl_updates_per_iter`` SAC steps on [tasks × transitions] batches whose belief
-features were stored at collection time (detached: RL never trains the belief); (4) every
+models, then (every ``refresh_beliefs_every`` iterations) recompute the belief features stored
+in the buffer with the updated encoder; (3) ``rl_updates_per_iter`` SAC steps on
+[tasks × transitions] batches of those features (detached: RL never trains the belief); (4) every
 ``eval_every`` iterations, meta-test on the held-out tasks. Checkpoints hold everything a
 resumed run needs to continue exactly where a killed one stopped.
 """
@@ -205,6 +206,8 @@ def train(
         task_ids = run.rng.choice(cfg.num_train_tasks, cfg.tasks_per_iter, replace=False)
         train_metrics = episode_metrics(run.collect(task_ids), cfg.episodes_per_task)
         belief_loss = run.update_beliefs()
+        if run.iteration % cfg.refresh_beliefs_every == 0:
+            run.buffer.refresh_features(run.agent)
         rl_losses = run.update_policy()
         run.iteration += 1
         if run.iteration % cfg.eval_every == 0 or run.iteration == cfg.num_iters:

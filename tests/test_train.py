@@ -151,3 +151,22 @@ def test_every_env_trains_end_to_end_at_smoke_scale(env, tmp_path):
     run = train(cfg, tmp_path, progress=False)
     assert run.iteration == 2 and len(run.history) == 1
     assert run.buffer.count.sum() == 4 + 2 * cfg.tasks_per_iter
+
+
+def test_refreshed_features_equal_the_online_belief_of_the_current_encoder():
+    run = Run(make_config("point-robot-sparse", "smoke"))
+    run.collect(list(range(4)))
+    stored = run.buffer.data["feat"][:4, 0].clone()
+    run.buffer.refresh_features(run.agent)  # same encoder: same features as collected online
+    assert torch.allclose(run.buffer.data["feat"][:4, 0], stored, atol=1e-5)
+    with torch.no_grad():
+        for p in run.agent.parameters():
+            p.add_(0.1)
+    run.buffer.refresh_features(run.agent)
+    refreshed = run.buffer.data["feat"][:4, 0]
+    assert not torch.allclose(refreshed, stored, atol=1e-3)
+    d = run.buffer.data  # the online belief of the changed encoder, step by step
+    h = run.agent.initial_hidden(4)
+    for t in range(run.buffer.T):
+        assert torch.allclose(run.agent.features(h), refreshed[:, t], atol=1e-5)
+        h = run.agent.step(h, d["next_obs"][:4, 0, t], d["act"][:4, 0, t], d["rew"][:4, 0, t, None])

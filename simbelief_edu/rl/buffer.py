@@ -67,6 +67,17 @@ class TaskBuffer:
         batch["rew"] = self.data["rew"][task_ids, eps].transpose(0, 1).unsqueeze(-1)
         return batch
 
+    @torch.no_grad()
+    def refresh_features(self, agent, chunk: int = 512) -> None:
+        """Recompute the stored belief features with the current belief encoder (one batched
+        GRU pass per chunk of meta-episodes), so the policy trains on up-to-date beliefs."""
+        filled = torch.arange(self.capacity) < self.count.clamp(max=self.capacity).unsqueeze(1)
+        for part in filled.nonzero().split(chunk):  # rows (task, slot)
+            task, slot = part[:, 0], part[:, 1]
+            seq = {k: self.data[k][task, slot].transpose(0, 1) for k in ("next_obs", "act", "rew")}
+            h = agent.encoder(seq["next_obs"], seq["act"], seq["rew"].unsqueeze(-1))  # [T+1, M, H]
+            self.data["feat"][task, slot] = agent.features(h).transpose(0, 1)
+
     def state_dict(self) -> dict:
         return {"data": self.data, "count": self.count}
 

@@ -30,6 +30,8 @@ def convention_problems(nb: nbformat.NotebookNode, relpath: str) -> list[str]:
         install = cells[1].source
         if '"google.colab" in sys.modules' not in install or "pip" not in install:
             problems.append("second cell is not a Colab-only pip install cell")
+        if relpath.startswith("book/") and "remove-cell" not in cells[1].metadata.get("tags", []):
+            problems.append("the install cell lacks the remove-cell tag (hidden in the book)")
     if any(c.cell_type == "code" and (c.get("outputs") or c.get("execution_count")) for c in cells):
         problems.append("notebook has committed outputs (clear them)")
     return problems
@@ -45,6 +47,9 @@ def test_convention_check_catches_broken_notebooks():
     good = nbformat.read(ROOT / "book" / "ch00_setup.ipynb", as_version=4)
     assert convention_problems(good, "book/ch00_setup.ipynb") == []
     assert any("badge" in p for p in convention_problems(good, "book/other.ipynb"))
+    untagged = nbformat.from_dict(good)
+    untagged.cells[1].metadata["tags"] = []
+    assert any("remove-cell" in p for p in convention_problems(untagged, "book/ch00_setup.ipynb"))
     no_install = nbformat.v4.new_notebook(cells=[good.cells[0], good.cells[2]])
     assert convention_problems(no_install, "book/ch00_setup.ipynb")
     with_output = nbformat.from_dict(good)

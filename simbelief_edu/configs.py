@@ -117,26 +117,14 @@ class Config:
 
 
 # The paper's settings per environment (method.md §3); the rest are the Config defaults.
+_LONG_HORIZON = dict(gamma=0.99, autotune_alpha=True, alpha=0.2, num_iters=2000)  # MuJoCo, panda
+_MUJOCO = dict(_LONG_HORIZON, buffer_episodes_per_task=10, state_latent_dim=50)
 FULL: dict[str, dict] = {
     "point-robot-sparse": {},
-    "cheetah-vel-sparse": dict(
-        gamma=0.99,
-        autotune_alpha=True,
-        alpha=0.2,
-        num_iters=2000,
-        buffer_episodes_per_task=10,
-        state_latent_dim=50,
-    ),
-    "ant-semicircle-sparse": dict(
-        gamma=0.99,
-        autotune_alpha=True,
-        alpha=0.2,
-        num_iters=2000,
-        buffer_episodes_per_task=10,
-        state_latent_dim=50,
-    ),
-    "panda-reach-sparse": dict(gamma=0.99, autotune_alpha=True, alpha=0.2, num_iters=2000),
-    "panda-push-sparse": dict(gamma=0.99, autotune_alpha=True, alpha=0.2, num_iters=2000),
+    "cheetah-vel-sparse": _MUJOCO,
+    "ant-semicircle-sparse": _MUJOCO,
+    "panda-reach-sparse": _LONG_HORIZON,
+    "panda-push-sparse": _LONG_HORIZON,
 }
 # Tiny budgets: the whole loop runs in seconds.
 SMOKE = dict(

@@ -6,7 +6,8 @@ SimBelief's update step within 2× of VariBAD's).
 One torch thread. For the Point-Robot and Cheetah-Vel configs (full scale) it measures:
 env steps/s of the rollout loop (policy + online belief) next to the bare env stepping with
 random actions, RL updates/s, belief updates/s; and the seconds of one full Point-Robot
-iteration (5 task rollouts + 25 belief updates + 1000 RL updates).
+iteration (5 task rollouts + 25 belief updates + a refresh of the beliefs stored in a full
+buffer + 1000 RL updates).
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def measure(env_name: str, agent: str) -> dict:
     cfg.belief_updates_per_iter, cfg.rl_updates_per_iter = 5, 50
     belief_s = timed(run.update_beliefs, 2) / 5
     rl_s = timed(run.update_policy, 2) / 50
+    run.buffer.count[:] = cfg.buffer_episodes_per_task  # a full buffer (values do not matter)
+    refresh_s = timed(lambda: run.buffer.refresh_features(run.agent), 1)
     row = {
         "env": env_name,
         "agent": agent,
@@ -65,10 +68,14 @@ def measure(env_name: str, agent: str) -> dict:
         "bare env steps/s": bare_env_steps_per_s(env_name),
         "RL updates/s": 1 / rl_s,
         "belief updates/s": 1 / belief_s,
+        "s per refresh (full buffer)": refresh_s,
     }
     full = make_config(env_name, "full", agent)
     row["s per full iteration"] = (
-        collect_s + full.belief_updates_per_iter * belief_s + full.rl_updates_per_iter * rl_s
+        collect_s
+        + full.belief_updates_per_iter * belief_s
+        + full.rl_updates_per_iter * rl_s
+        + refresh_s
     )
     return row
 

@@ -193,3 +193,12 @@ def test_sac_solves_a_one_dimensional_point_task():
             x = float(np.clip(x + 0.1 * sac.act(torch.tensor([[x]]), True)[0, 0].item(), -1, 1))
         finals.append(x)
     assert max(abs(x - 0.5) for x in finals) < 0.15, finals
+
+
+def test_latent_losses_do_not_reach_the_specific_belief_encoder():
+    agent = SimBelief(DS, DA, _cfg())
+    _, logs = agent.loss(_batch())
+    latent = logs["transition"] + logs["reward"] + logs["inverse"] + logs["metric"]
+    latent.backward()
+    assert all(p.grad is None for p in agent.encoder.parameters())
+    assert all(p.grad is not None for p in agent.latent_head.parameters())

@@ -6,9 +6,11 @@ import torch
 
 
 def transition_nll(mu: torch.Tensor, sigma: torch.Tensor, phi_next: torch.Tensor) -> torch.Tensor:
-    """L_T = E[½((φ(s') − μ)/σ)² + log σ], with φ(s') a fixed (stop-gradient) target."""
+    """L_T = E[½((φ(s') − μ)/σ)² + log σ], with φ(s') a fixed (stop-gradient) target; the
+    expectation runs over samples and latent dimensions (as in DBC), so its scale does not
+    grow with dim φ."""
     target = phi_next.detach()
-    return (0.5 * ((target - mu) / sigma).pow(2) + sigma.log()).sum(-1).mean()
+    return (0.5 * ((target - mu) / sigma).pow(2) + sigma.log()).mean()
 
 
 def latent_reward_loss(r_hat: torch.Tensor, rew: torch.Tensor) -> torch.Tensor:

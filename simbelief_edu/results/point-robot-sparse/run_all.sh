@@ -6,7 +6,7 @@
 set -euo pipefail
 OUT=${OUT:-runs/point-robot-sparse}
 DEST=simbelief_edu/results/point-robot-sparse
-BUDGET="--set num_iters=400 --set rl_updates_per_iter=250 --set eval_every=10 --set checkpoint_every=10"
+BUDGET="--set num_iters=200 --set rl_updates_per_iter=250 --set eval_every=10 --set checkpoint_every=10"
 lane() {
   local agent=$1
   for seed in 0 1 2; do

@@ -202,3 +202,27 @@ def test_latent_losses_do_not_reach_the_specific_belief_encoder():
     latent.backward()
     assert all(p.grad is None for p in agent.encoder.parameters())
     assert all(p.grad is not None for p in agent.latent_head.parameters())
+
+
+def test_reward_term_sums_over_past_pairs_and_averages_over_batch():
+    from simbelief_edu.belief.elbo import reward_log_likelihood_loss
+
+    torch.manual_seed(0)
+    dec = RewardDecoder(DS, DA, DM)
+    b = _batch()
+    m = torch.randn(T + 1, B, DM)
+    got = reward_log_likelihood_loss(
+        dec, b["obs"], b["act"], b["rew"], b["next_obs"], m, torch.arange(T + 1)
+    )
+    expected = 0.0
+    for t in range(T + 1):  # belief after t transitions decodes transitions 0 … t−1
+        for tp in range(t):
+            pred = dec(b["obs"][tp], b["act"][tp], b["next_obs"][tp], m[t])
+            expected += ((pred - b["rew"][tp]) ** 2).sum() / B
+    assert got.item() == pytest.approx(expected.item(), rel=1e-5)
+    # decoding every other belief, rescaled by (T+1)/K, estimates the same sum
+    half = torch.arange(0, T + 1, 2)
+    est = reward_log_likelihood_loss(
+        dec, b["obs"], b["act"], b["rew"], b["next_obs"], m[half], half
+    )
+    assert 0.3 * expected.item() < est.item() < 3 * expected.item()

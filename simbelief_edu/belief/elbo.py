@@ -31,7 +31,10 @@ def reward_log_likelihood_loss(
     ``obs, act, rew, next_obs``: transitions [T, B, ·]; ``m``: one sample from each of K
     beliefs [K, B, d], the beliefs after ``t_index`` [K] transitions (all T+1 of them, or a
     random subset on long horizons). The belief after t transitions decodes transitions
-    0 … t−1; the result averages the squared errors over those pairs and the batch.
+    0 … t−1; the result sums the squared errors over those pairs, as the authors' code does
+    (method.md: "summed over time steps and the decoding window"), and averages over the batch.
+    Averaging over the pairs instead would weaken the reward term against the KL (summed over
+    t) by the number of pairs, ~800 on Point-Robot: the belief would barely learn.
     """
     T, K = obs.shape[0], m.shape[0]
 
@@ -42,7 +45,8 @@ def reward_log_likelihood_loss(
     pred = decoder(expand(obs), expand(act), expand(next_obs), m_all)
     err = (pred - expand(rew)).pow(2).squeeze(-1)  # [K, T, B]
     past = (torch.arange(T).unsqueeze(0) < t_index.unsqueeze(1)).float().unsqueeze(-1)
-    return (err * past).sum() / (past.sum().clamp(min=1.0) * obs.shape[1])
+    # When only K of the T+1 beliefs are decoded, (T+1)/K makes the sum an unbiased estimate.
+    return (err * past).sum() * (T + 1) / (K * obs.shape[1])
 
 
 def kl_to_previous_belief(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

@@ -3,7 +3,7 @@
 Each run folder holds what the CLI wrote: ``config.json``, ``metrics.csv`` (meta-test curve),
 ``eval.json`` (final meta-test on test and OOD tasks), ``commands.txt`` (the exact commands,
 with the git hash). ``python -m simbelief_edu.report <env>`` prints the table of mean ± std
-over seeds and writes it to ``summary.md`` beside the runs.
+over seeds and writes it to ``summary.md`` beside the runs, with the curves in ``curves.png``.
 """
 
 from __future__ import annotations
@@ -63,6 +63,27 @@ def summary_table(env: str, root: Path = RESULTS) -> str:
     return "\n".join(lines)
 
 
+def plot_curves(env: str, root: Path = RESULTS, metric: str = "test_success_ep2"):
+    """Meta-test ``metric`` against training wall time: one line per seed, mean per agent."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+    for k, (agent, rs) in enumerate(sorted(load_runs(env, root).items())):
+        color = f"C{k}"
+        for r in rs:
+            minutes = [row["wall_time"] / 60 for row in r["curve"]]
+            ax.plot(minutes, [row[metric] for row in r["curve"]], color=color, alpha=0.3, lw=1)
+        mean = np.mean([[row[metric] for row in r["curve"]] for r in rs], axis=0)
+        minutes = np.mean([[row["wall_time"] / 60 for row in r["curve"]] for r in rs], axis=0)
+        ax.plot(minutes, mean, color=color, lw=2, label=f"{agent} (mean of {len(rs)} seeds)")
+    ax.set(
+        xlabel="training wall time (min, 1 thread)", ylabel=metric.replace("_", " "), ylim=(0, 1)
+    )
+    ax.legend(loc="lower right")
+    ax.set_title(env)
+    return fig
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     env = argv[0] if argv else "point-robot-sparse"
@@ -72,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     table = summary_table(env)
     print(table)
     (RESULTS / env / "summary.md").write_text(table + "\n")
+    plot_curves(env).savefig(RESULTS / env / "curves.png", dpi=100)
     return 0
 
 

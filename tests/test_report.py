@@ -25,3 +25,17 @@ def test_summary_table_aggregates_over_seeds(tmp_path):
     row = next(line for line in table.splitlines() if line.startswith("| simbelief"))
     assert "| 0, 1 |" in row and "| 2.00 ± 0.00 |" in row  # seeds; 120 s = 2 min
     assert "0.70 ± 0.10" in row  # test success ep2: mean and std of 0.6, 0.8
+
+
+def test_plot_curves_draws_one_line_per_seed_and_a_mean(tmp_path):
+    for seed in range(2):
+        _fake_run(tmp_path, "simbelief", seed, 0.5)
+    for r in (tmp_path / "point-robot-sparse").iterdir():
+        (r / "metrics.csv").write_text(
+            "iteration,wall_time,test_success_ep2\n10,60,0.2\n20,120,0.4\n"
+        )
+    from simbelief_edu.report import plot_curves
+
+    fig = plot_curves("point-robot-sparse", tmp_path)
+    lines = fig.axes[0].lines
+    assert len(lines) == 3 and list(lines[-1].get_ydata()) == [0.2, 0.4]

@@ -49,7 +49,7 @@ def bare_env_steps_per_s(env_name: str, steps: int = 4000) -> float:
 
 
 def measure(env_name: str, agent: str) -> dict:
-    cfg = make_config(env_name, "full", agent, init_rollouts_per_task=0)
+    cfg = make_config(env_name, "full", agent)
     run = Run(cfg)
     ids = np.arange(cfg.tasks_per_iter)
     run.collect(ids, random=True)  # something in the buffer

@@ -29,13 +29,20 @@ def _override(text: str) -> tuple[str, object]:
     fields = {f.name: f for f in dataclasses.fields(Config)}
     if key not in fields:
         raise argparse.ArgumentTypeError(f"unknown config field {key!r}")
-    kind = {"int": int, "float": float, "bool": lambda v: v.lower() in ("1", "true", "yes")}
+    kind = {"int": int, "float": float, "bool": _parse_bool}
     try:
         return key, kind.get(fields[key].type, str)(value)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{key} needs a {fields[key].type}, got {value!r}"
         ) from None
+
+
+def _parse_bool(value: str) -> bool:
+    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    if value.lower() not in words:
+        raise ValueError(value)
+    return words[value.lower()]
 
 
 def _git_hash() -> str:
@@ -50,9 +57,17 @@ def cmd_train(args: argparse.Namespace) -> None:
     from simbelief_edu.train import load_run, train
 
     if args.resume:
+        given = [f"--{k}" for k in ("env", "agent", "scale", "seed", "out") if getattr(args, k)]
+        if args.set or given:
+            dropped = ", ".join(given + (["--set"] if args.set else []))
+            raise ValueError(f"--resume continues a run with its saved config; drop {dropped}")
         out = Path(args.resume)
         cfg = load_run(out).cfg
     else:
+        args.env = args.env or "point-robot-sparse"
+        args.agent = args.agent or "simbelief"
+        args.scale = args.scale or "full"
+        args.seed = 0 if args.seed is None else args.seed
         if args.out is None:
             raise ValueError("train needs --out DIR (or --resume DIR)")
         if args.seed < 0:
@@ -100,10 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     sub = parser.add_subparsers(dest="command", required=True)
     tr = sub.add_parser("train", help="meta-train an agent")
-    tr.add_argument("--env", choices=list(FULL), default="point-robot-sparse")
-    tr.add_argument("--agent", choices=AGENTS, default="simbelief")
-    tr.add_argument("--scale", choices=SCALES, default="full")
-    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--env", choices=list(FULL), help="default: point-robot-sparse")
+    tr.add_argument("--agent", choices=AGENTS, help="default: simbelief")
+    tr.add_argument("--scale", choices=SCALES, help="default: full")
+    tr.add_argument("--seed", type=int, help="default: 0")
     tr.add_argument("--out", help="output folder: checkpoint.pt, metrics.csv, config.json")
     tr.add_argument("--resume", metavar="DIR", help="continue the run in DIR from its checkpoint")
     tr.add_argument("--stop-after", type=int, help="stop this call after N iterations")

@@ -54,15 +54,18 @@ def _git_hash() -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from simbelief_edu.train import load_run, train
+    from simbelief_edu.train import train
 
     if args.resume:
-        given = [f"--{k}" for k in ("env", "agent", "scale", "seed", "out") if getattr(args, k)]
+        given = [
+            f"--{k}"
+            for k in ("env", "agent", "scale", "seed", "out")
+            if getattr(args, k) is not None
+        ]
         if args.set or given:
             dropped = ", ".join(given + (["--set"] if args.set else []))
             raise ValueError(f"--resume continues a run with its saved config; drop {dropped}")
-        out = Path(args.resume)
-        cfg = load_run(out).cfg
+        out, cfg = Path(args.resume), None  # train() takes the checkpoint's config
     else:
         args.env = args.env or "point-robot-sparse"
         args.agent = args.agent or "simbelief"
@@ -81,7 +84,9 @@ def cmd_train(args: argparse.Namespace) -> None:
         f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} git={_git_hash()} "
                 f"simbelief-edu {' '.join(args.argv)}\n")  # fmt: skip
     run = train(cfg, out, resume=bool(args.resume), stop_after=args.stop_after)
-    print(f"{run.iteration}/{cfg.num_iters} iterations, {run.wall_time:.0f} s; results in {out}")
+    print(
+        f"{run.iteration}/{run.cfg.num_iters} iterations, {run.wall_time:.0f} s; results in {out}"
+    )
 
 
 def cmd_eval(args: argparse.Namespace) -> None:

@@ -86,11 +86,12 @@ class Run:
             loss, logs = self.agent.loss(self.buffer.sample_episodes(task_ids))
             for name, value in logs.items():
                 check_finite(name, value.item(), self.iteration)
-            check_finite("belief", loss.item(), self.iteration)
+            value = loss.item()
+            check_finite("belief", value, self.iteration)
             self.belief_opt.zero_grad()
             loss.backward()
             self.belief_opt.step()
-            total += loss.item()
+            total += value
         return total / cfg.belief_updates_per_iter
 
     def update_policy(self) -> dict[str, float]:
@@ -174,23 +175,27 @@ def save(run: Run, out_dir: Path) -> None:
 
 
 def train(
-    cfg: Config,
+    cfg: Config | None,
     out_dir: str | Path,
     resume: bool = False,
     stop_after: int | None = None,
     progress: bool = True,
 ) -> Run:
     """Meta-train ``cfg.agent`` on ``cfg.env``, writing ``checkpoint.pt``, ``metrics.csv`` and
-    ``config.json`` to ``out_dir``. ``resume`` continues from the checkpoint there;
-    ``stop_after`` ends this call after that many iterations (to split a run across sessions).
+    ``config.json`` to ``out_dir``. ``resume`` continues from the checkpoint there (with its own
+    config when ``cfg`` is None); ``stop_after`` ends this call after that many iterations (to
+    split a run across sessions).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if resume:
         run = load_run(out_dir)
-        if dataclasses.asdict(run.cfg) != dataclasses.asdict(cfg):
+        if cfg is not None and dataclasses.asdict(run.cfg) != dataclasses.asdict(cfg):
             raise ValueError(f"the checkpoint in {out_dir} was made with another config")
+        cfg = run.cfg
     else:
+        if cfg is None:
+            raise ValueError("train needs a config unless it resumes a run")
         run = Run(cfg)
         for _ in range(cfg.init_rollouts_per_task):
             for ids in np.array_split(
@@ -210,9 +215,10 @@ def train(
             run.buffer.refresh_features(run.agent)
         rl_losses = run.update_policy()
         run.iteration += 1
-        if run.iteration % cfg.eval_every == 0 or run.iteration == cfg.num_iters:
-            test = run.evaluate("test")
-            run.wall_time += time.perf_counter() - start
+        evaluating = run.iteration % cfg.eval_every == 0 or run.iteration == cfg.num_iters
+        test = run.evaluate("test") if evaluating else None
+        run.wall_time += time.perf_counter() - start
+        if test is not None:
             row = {"iteration": run.iteration, "env_steps": run.env_steps,
                    "wall_time": round(run.wall_time, 2),
                    "train_success_any": train_metrics["success_any"],
@@ -223,8 +229,6 @@ def train(
             row["test_success_any"] = test["success_any"]
             run.history.append(row)
             bar.set_postfix(ret=f"{sum(test['return']):.2f}", succ=f"{test['success'][-1]:.2f}")
-        else:
-            run.wall_time += time.perf_counter() - start
         if run.iteration % cfg.checkpoint_every == 0 or run.iteration in (last, cfg.num_iters):
             save(run, out_dir)
     return run

@@ -60,7 +60,7 @@ def measure(env_name: str, agent: str) -> dict:
     belief_s = timed(run.update_beliefs, 2) / 5
     rl_s = timed(run.update_policy, 2) / 50
     run.buffer.count[:] = cfg.buffer_episodes_per_task  # a full buffer (values do not matter)
-    refresh_s = timed(lambda: run.buffer.refresh_features(run.agent), 1)
+    refresh_s = timed(lambda: run.buffer.refresh_hidden(run.agent), 1)
     row = {
         "env": env_name,
         "agent": agent,

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from simbelief_edu.configs import AGENTS, FULL, Config, make_config
-from simbelief_edu.runtime import SCALES
+from simbelief_edu.runtime import SCALES, versions
 
 
 def _override(text: str) -> tuple[str, object]:
@@ -54,7 +54,7 @@ def _git_hash() -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from simbelief_edu.train import train
+    from simbelief_edu.train import resume, train
 
     if args.resume:
         given = [
@@ -65,7 +65,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         if args.set or given:
             dropped = ", ".join(given + (["--set"] if args.set else []))
             raise ValueError(f"--resume continues a run with its saved config; drop {dropped}")
-        out, cfg = Path(args.resume), None  # train() takes the checkpoint's config
+        out, cfg = Path(args.resume), None  # resume() takes the checkpoint's config
     else:
         args.env = args.env or "point-robot-sparse"
         args.agent = args.agent or "simbelief"
@@ -80,10 +80,14 @@ def cmd_train(args: argparse.Namespace) -> None:
             raise ValueError(f"{out} already holds a run; use --resume {out} or another --out")
         cfg = make_config(args.env, args.scale, args.agent, seed=args.seed, **dict(args.set))
     out.mkdir(parents=True, exist_ok=True)
+    (out / "versions.json").write_text(json.dumps({"git": _git_hash(), **versions()}, indent=2))
     with open(out / "commands.txt", "a") as f:
         f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} git={_git_hash()} "
                 f"simbelief-edu {' '.join(args.argv)}\n")  # fmt: skip
-    run = train(cfg, out, resume=bool(args.resume), stop_after=args.stop_after)
+    if cfg is None:
+        run = resume(out, stop_after=args.stop_after)
+    else:
+        run = train(cfg, out, stop_after=args.stop_after)
     print(
         f"{run.iteration}/{run.cfg.num_iters} iterations, {run.wall_time:.0f} s; results in {out}"
     )
@@ -99,7 +103,8 @@ def cmd_eval(args: argparse.Namespace) -> None:
         "iteration": run.iteration,
         "config": dataclasses.asdict(run.cfg),
         "git": _git_hash(),
-        **{split: run.evaluate(split) for split in ("test", "ood")},
+        "versions": versions(),
+        **{split: run.evaluate(split, run.cfg.eval_meta_episodes) for split in ("test", "ood")},
     }
     result["eval_seconds"] = round(time.perf_counter() - start, 2)
     out = Path(args.out) if args.out else Path(args.run_dir) / "eval.json"

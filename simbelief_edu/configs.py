@@ -1,7 +1,8 @@
 """Training configurations: one dataclass, with a preset per environment × scale.
 
-``full`` follows the paper's settings (method.md §3); ``smoke`` shrinks every budget so a run
-finishes in seconds (tests, CI, the book at smoke scale). ``make_config`` applies a preset and
+``full`` follows the authors' settings (the paper's appendix and the public code; book chapter 6
+lists each one beside ours); ``smoke`` shrinks every budget so a run finishes in seconds (tests,
+CI, the book at smoke scale). ``make_config`` applies a preset and
 then any overrides, and checks every value.
 """
 
@@ -35,12 +36,14 @@ class Config:
     episodes_per_task: int = 2
     """episodes per meta-episode (``max_rollouts_per_task``)"""
 
-    # the training loop (method.md §3)
+    # the training loop (book chapter 6, "one training iteration")
     num_iters: int = 4000
     """training iterations"""
     tasks_per_iter: int = 5
-    """train tasks whose meta-episode is collected each iteration (``num_tasks_sample``)"""
-    init_rollouts_per_task: int = 2
+    """train tasks whose meta-episodes are collected each iteration (``num_tasks_sample``)"""
+    rollouts_per_task: int = 5
+    """meta-episodes collected in each of those tasks per iteration (``num_rollouts_per_iter``)"""
+    init_rollouts_per_task: int = 5
     """random-action meta-episodes per train task before training (``num_init_rollouts_pool``)"""
     rl_updates_per_iter: int = 1000
     """SAC gradient steps per iteration"""
@@ -48,18 +51,22 @@ class Config:
     """belief-model gradient steps per iteration (``vae_updates_per_iter``)"""
     refresh_beliefs_every: int = 1
     """iterations between recomputations of the belief features stored in the buffer"""
-    rl_batch_tasks: int = 5
-    """tasks in one SAC batch"""
+    rl_batch_tasks: int = 16
+    """tasks in one SAC batch (``meta_batch``); latent-metric pairs come from it"""
     rl_batch_per_task: int = 256
     """transitions per task in one SAC batch"""
-    belief_batch_tasks: int = 10
-    """meta-episodes, one per distinct task, in one belief batch (metric pairs come from it)"""
+    belief_batch_tasks: int = 16
+    """distinct tasks in one belief (ELBO) batch"""
+    belief_batch_episodes_per_task: int = 2
+    """meta-episodes per task in one belief batch (``vae_batch_num_rollouts_per_task``)"""
     max_elbos: int = 50
     """belief time steps whose ELBO is decoded per update (all of them when T+1 ≤ this)"""
     buffer_episodes_per_task: int = 100
     """meta-episodes kept per task (oldest dropped first)"""
     eval_every: int = 50
     """iterations between meta-test evaluations"""
+    eval_meta_episodes: int = 5
+    """meta-episodes per task in the final evaluation (``simbelief-edu eval``)"""
     checkpoint_every: int = 50
     """iterations between checkpoints (a killed run resumes from the last one)"""
 
@@ -75,11 +82,19 @@ class Config:
 
     # optimisation
     gamma: float = 0.9
-    """discount factor γ (also weights the transition term of the metric)"""
-    lr_policy: float = 3e-4
-    """SAC learning rate"""
+    """SAC discount factor γ"""
+    lr_policy: float = 7e-5
+    """SAC learning rate (actor and critics)"""
+    critic_grad_clip: float = 18.0
+    """critic gradients clamped elementwise to ±this (``clip_grad_value``)"""
     lr_belief: float = 1e-3
-    """learning rate of the belief and latent-dynamics models"""
+    """learning rate of the belief VAE (GRU encoder and reward decoder)"""
+    lr_latent: float = 3e-4
+    """learning rate of the latent belief head, φ and the inverse model"""
+    lr_latent_models: float = 1e-3
+    """learning rate of the latent transition P̂ and latent reward R̂"""
+    latent_grad_clip: float = 1.0
+    """gradient-norm clip of the latent belief head and of φ"""
     tau: float = 0.005
     """Polyak rate of the target critics"""
     alpha: float = 0.01
@@ -89,7 +104,15 @@ class Config:
     kl_weight: float = 0.1
     """weight of the KL term of the ELBO"""
     metric_weight: float = 1.0
-    """weight of the metric loss L_sim (SimBelief only)"""
+    """λ, weight of the metric loss L_sim (SimBelief only; 0: the ablation without it)"""
+    metric_gamma: float = 0.9
+    """γ_d, weight of the transition term of the metric d (not the SAC discount)"""
+    anchor_weight: float = 1.0
+    """weight of the anchor KL(b̃ ‖ sg b) (SimBelief only; 0 lets the latent belief collapse)"""
+    latent_dynamics: bool = True
+    """train P̂, R̂, I (False: the ablation whose metric uses the untrained, random models)"""
+    inverse_dynamics: bool = True
+    """use the inverse model I in the losses and the metric (False: the ablation without it)"""
 
     def __post_init__(self) -> None:
         if self.env not in ENV_IDS:
@@ -102,23 +125,28 @@ class Config:
             value = getattr(self, f.name)
             if f.type == "int" and (isinstance(value, bool) or not isinstance(value, int)):
                 raise ValueError(f"{f.name} must be an int, got {value!r}")
+            if f.type == "bool" and not isinstance(value, bool):
+                raise ValueError(f"{f.name} must be a bool, got {value!r}")
             if f.type in ("int", "float") and f.name != "seed" and not value > 0:
-                if f.name == "metric_weight" and value == 0:
+                if f.name in ("metric_weight", "anchor_weight") and value == 0:
                     continue
                 raise ValueError(f"{f.name} must be positive, got {value!r}")
         if self.seed < 0:
             raise ValueError(f"seed must be non-negative, got {self.seed}")
-        if not self.gamma < 1:
-            raise ValueError(f"gamma must be in (0, 1), got {self.gamma}")
+        for name in ("gamma", "metric_gamma"):
+            if not getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in (0, 1), got {getattr(self, name)}")
         if self.tasks_per_iter > self.num_train_tasks:
             raise ValueError("tasks_per_iter cannot exceed num_train_tasks")
         if max(self.rl_batch_tasks, self.belief_batch_tasks) > self.num_train_tasks:
             raise ValueError("rl_batch_tasks and belief_batch_tasks cannot exceed num_train_tasks")
+        if self.agent == "simbelief" and self.rl_batch_tasks < 2:
+            raise ValueError("SimBelief pairs tasks in the SAC batch: rl_batch_tasks must be >= 2")
 
 
-# The paper's settings per environment (method.md §3); the rest are the Config defaults.
+# The authors' settings per environment; the rest are the Config defaults (Point-Robot's).
 _LONG_HORIZON = dict(gamma=0.99, autotune_alpha=True, alpha=0.2, num_iters=2000)  # MuJoCo, panda
-_MUJOCO = dict(_LONG_HORIZON, buffer_episodes_per_task=10, state_latent_dim=50)
+_MUJOCO = dict(_LONG_HORIZON, buffer_episodes_per_task=10, state_latent_dim=50, lr_policy=3e-4)
 FULL: dict[str, dict] = {
     "point-robot-sparse": {},
     "cheetah-vel-sparse": _MUJOCO,
@@ -132,12 +160,15 @@ SMOKE = dict(
     num_test_tasks=4,
     num_iters=3,
     tasks_per_iter=2,
+    rollouts_per_task=1,
     init_rollouts_per_task=1,
     rl_updates_per_iter=5,
     belief_updates_per_iter=2,
     rl_batch_tasks=2,
     rl_batch_per_task=16,
     belief_batch_tasks=4,
+    belief_batch_episodes_per_task=1,
+    eval_meta_episodes=1,
     max_elbos=8,
     buffer_episodes_per_task=4,
     eval_every=2,

@@ -1,8 +1,10 @@
-"""Running meta-episodes with the belief updated online, and meta-testing (method.md §3.4).
+"""Meta-testing (book chapter 6): the deterministic policy on held-out and OOD tasks.
 
-``run_meta_episodes`` steps one environment per task in lockstep, batching the belief update
-and the policy over tasks. Meta-test metrics per episode e of the meta-episode: the return,
-and the success rate (the goal reached at any step of episode e).
+Each task is played for several meta-episodes (``meta_episodes``; 5 in the presets), each a
+fresh reset of the belief. Metrics per episode e of the meta-episode: the return, and the
+success (the goal reached at some step of episode e). ``meta_test`` keeps them per task so
+results can be aggregated over seeds *and* tasks (IQM with bootstrap intervals,
+``simbelief_edu.report``).
 """
 
 from __future__ import annotations
@@ -10,86 +12,54 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from simbelief_edu.envs import MetaEpisode
-
-
-def to_env_action(env: MetaEpisode, a: np.ndarray) -> np.ndarray:
-    """Map a policy action in [-1, 1]^d to the env's action box."""
-    low, high = env.action_space.low, env.action_space.high
-    return (low + 0.5 * (a + 1.0) * (high - low)).astype(env.action_space.dtype)
-
-
-@torch.no_grad()
-def run_meta_episodes(
-    envs: list[MetaEpisode],
-    agent,
-    policy,
-    tasks: np.ndarray,
-    seeds: np.ndarray,
-    random_actions: np.random.Generator | None = None,
-    deterministic: bool = False,
-) -> dict[str, torch.Tensor]:
-    """One meta-episode in each task (``envs[k]`` runs ``tasks[k]``).
-
-    Actions come from ``policy`` (a SAC: ``policy.act(x, deterministic)`` with x = [s, features])
-    or, when ``random_actions`` is a generator, uniformly at random. Returns tensors [n, T, ·]
-    (``feat`` [n, T+1, F]): what the policy saw, did and got, the true next states, successes.
-    """
-    n, envs = len(tasks), envs[: len(tasks)]
-    horizon, k = envs[0].horizon, envs[0].episodes_per_task
-    T, act_dim = horizon * k, envs[0].action_space.shape[0]
-    obs = np.stack(
-        [
-            e.reset(seed=int(s), options={"task": t})[0]
-            for e, s, t in zip(envs, seeds, tasks, strict=True)
-        ]
-    )
-    h = agent.initial_hidden(n)
-    out = {
-        "obs": torch.zeros(n, T, obs.shape[1]),
-        "act": torch.zeros(n, T, act_dim),
-        "rew": torch.zeros(n, T),
-        "next_obs": torch.zeros(n, T, obs.shape[1]),
-        "feat": torch.zeros(n, T + 1, agent.feature_dim),
-        "success": torch.zeros(n, T, dtype=torch.bool),
-    }
-    for t in range(T):
-        obs_t = torch.as_tensor(obs, dtype=torch.float32)
-        out["obs"][:, t], out["feat"][:, t] = obs_t, agent.features(h)
-        if random_actions is not None:
-            a = random_actions.uniform(-1.0, 1.0, size=(n, act_dim)).astype(np.float32)
-        else:
-            x = torch.cat([obs_t, out["feat"][:, t]], -1)
-            a = policy.act(x, deterministic).numpy()
-        next_obs = np.empty_like(obs)
-        for i, env in enumerate(envs):
-            o, r, _, _, info = env.step(to_env_action(env, a[i]))
-            next_obs[i] = o
-            out["rew"][i, t], out["success"][i, t] = float(r), bool(info["success"])
-            out["next_obs"][i, t] = torch.as_tensor(
-                info["final_obs"] if info["episode_done"] else o
-            )
-        out["act"][:, t] = torch.as_tensor(a)
-        h = agent.step(h, out["next_obs"][:, t], out["act"][:, t], out["rew"][:, t, None])
-        obs = next_obs
-    out["feat"][:, T] = agent.features(h)
-    return out
+from simbelief_edu.rollout import run_meta_episodes
 
 
 def episode_metrics(rollout: dict[str, torch.Tensor], episodes_per_task: int) -> dict[str, list]:
     """Mean over tasks of the return and success of each episode of the meta-episode, and
     the success over the whole meta-episode (goal reached at any step)."""
-    n, T = rollout["rew"].shape
-    per_ep = (n, episodes_per_task, T // episodes_per_task)
+    per_ep = per_episode(rollout, episodes_per_task)
     return {
-        "return": rollout["rew"].reshape(per_ep).sum(-1).mean(0).tolist(),
-        "success": rollout["success"].reshape(per_ep).any(-1).float().mean(0).tolist(),
+        "return": per_ep["return"].mean(0).tolist(),
+        "success": per_ep["success"].mean(0).tolist(),
         "success_any": rollout["success"].any(-1).float().mean().item(),
     }
 
 
-def meta_test(envs, agent, policy, tasks: np.ndarray, seed: int) -> dict[str, list]:
-    """Meta-test the deterministic policy on ``tasks`` (one meta-episode each)."""
-    seeds = np.random.default_rng(seed).integers(2**31, size=len(tasks))
-    rollout = run_meta_episodes(envs, agent, policy, tasks, seeds, deterministic=True)
-    return episode_metrics(rollout, envs[0].episodes_per_task)
+def per_episode(rollout: dict[str, torch.Tensor], episodes_per_task: int) -> dict:
+    """Return and success of each episode of each meta-episode: two [n, episodes] tensors."""
+    n, T = rollout["rew"].shape
+    shape = (n, episodes_per_task, T // episodes_per_task)
+    return {
+        "return": rollout["rew"].reshape(shape).sum(-1),
+        "success": rollout["success"].reshape(shape).any(-1).float(),
+    }
+
+
+def meta_test(
+    envs, agent, policy, tasks: np.ndarray, seed: int, meta_episodes: int = 1
+) -> dict[str, list]:
+    """Meta-test the deterministic policy: ``meta_episodes`` meta-episodes in each task.
+
+    Returns the means over tasks and meta-episodes (``return``, ``success`` per episode,
+    ``success_any``) and, per task, the means over its meta-episodes (``per_task_return``,
+    ``per_task_success``: [task][episode]).
+    """
+    k = envs[0].episodes_per_task
+    rng = np.random.default_rng(seed)
+    runs = []
+    for _ in range(meta_episodes):
+        rollout = run_meta_episodes(
+            envs, agent, policy, tasks, rng.integers(2**31, size=len(tasks)), deterministic=True
+        )
+        runs.append({**per_episode(rollout, k), "any": rollout["success"].any(-1).float()})
+    ret = torch.stack([r["return"] for r in runs]).mean(0)  # [n_tasks, k]
+    succ = torch.stack([r["success"] for r in runs]).mean(0)
+    return {
+        "return": ret.mean(0).tolist(),
+        "success": succ.mean(0).tolist(),
+        "success_any": torch.stack([r["any"] for r in runs]).mean().item(),
+        "per_task_return": ret.tolist(),
+        "per_task_success": succ.tolist(),
+        "meta_episodes": meta_episodes,
+    }

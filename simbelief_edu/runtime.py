@@ -1,9 +1,12 @@
-"""Run-time switches shared by the package, the book and the tests: scale and seeding."""
+"""Run-time switches shared by the package, the book and the tests: scale, seeding, and the
+versions a result records beside it."""
 
 from __future__ import annotations
 
 import os
+import platform
 import random
+from importlib import metadata
 
 import numpy as np
 import torch
@@ -37,3 +40,16 @@ def seed_everything(seed: int) -> np.random.Generator:
     np.random.seed(seed)
     torch.manual_seed(seed)
     return np.random.default_rng(seed)
+
+
+def versions() -> dict[str, str]:
+    """The versions that decide a run's numbers: Python, platform, torch, numpy, gymnasium,
+    mujoco (and panda-gym where installed). Bit-identical reruns hold only on one machine
+    with the same versions."""
+    out = {"python": platform.python_version(), "platform": platform.platform()}
+    for package in ("torch", "numpy", "gymnasium", "mujoco", "panda-gym"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    return out

@@ -1,12 +1,13 @@
-"""The meta-training loop (method.md §3), the same for both agents.
+"""The meta-training loop (book chapter 6, "one training iteration"), the same for all agents.
 
-Per iteration: (1) collect one meta-episode in each of ``tasks_per_iter`` train tasks with the
-current policy, beliefs updated online; (2) ``belief_updates_per_iter`` steps on the belief
-models, then (every ``refresh_beliefs_every`` iterations) recompute the belief features stored
-in the buffer with the updated encoder; (3) ``rl_updates_per_iter`` SAC steps on
-[tasks × transitions] batches of those features (detached: RL never trains the belief); (4) every
-``eval_every`` iterations, meta-test on the held-out tasks. Checkpoints hold everything a
-resumed run needs to continue exactly where a killed one stopped.
+Per iteration: (1) collect ``rollouts_per_task`` meta-episodes in each of ``tasks_per_iter``
+train tasks with the current policy, beliefs updated online; (2) ``belief_updates_per_iter``
+ELBO steps on the belief VAE, then (every ``refresh_beliefs_every`` iterations) recompute the
+GRU states stored in the buffer with the updated encoder; (3) ``rl_updates_per_iter`` SAC steps
+on [tasks × transitions] batches, the belief features read from the stored GRU states
+(detached: RL never trains the belief), each followed, for SimBelief, by one step of the latent
+losses on the same batch; (4) every ``eval_every`` iterations, meta-test on the held-out tasks.
+Checkpoints hold everything a resumed run needs to continue exactly where a killed one stopped.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from tqdm.auto import tqdm
 from simbelief_edu.agents import make_agent
 from simbelief_edu.configs import Config
 from simbelief_edu.envs import make
-from simbelief_edu.evaluate import episode_metrics, meta_test, run_meta_episodes
+from simbelief_edu.evaluate import episode_metrics, meta_test
 from simbelief_edu.rl.buffer import TaskBuffer
 from simbelief_edu.rl.sac import SAC
+from simbelief_edu.rollout import run_meta_episodes
 from simbelief_edu.runtime import seed_everything
 
 CHECKPOINT = "checkpoint.pt"
@@ -44,9 +46,13 @@ class Run:
     def __init__(self, cfg: Config):
         self.cfg = cfg
         self.rng = seed_everything(cfg.seed)
-        n_envs = max(cfg.tasks_per_iter, cfg.num_test_tasks)
+        n_envs = max(cfg.tasks_per_iter * cfg.rollouts_per_task, cfg.num_test_tasks)
         self.envs = [make(cfg.env, episodes_per_task=cfg.episodes_per_task) for _ in range(n_envs)]
         env = self.envs[0]
+        pool = len(env.unwrapped.task_pools["train"])
+        if cfg.num_train_tasks > pool:
+            raise ValueError(f"num_train_tasks={cfg.num_train_tasks} exceeds the {pool} train "
+                             f"tasks of {cfg.env}")  # fmt: skip
         self.tasks = {
             "train": env.unwrapped.sample_tasks(cfg.num_train_tasks, "train", self.rng),
             "test": env.unwrapped.sample_tasks(cfg.num_test_tasks, "test", self.rng),
@@ -54,27 +60,39 @@ class Run:
         }
         obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
         self.agent = make_agent(cfg.agent, obs_dim, act_dim, cfg)
-        self.belief_opt = torch.optim.Adam(self.agent.parameters(), lr=cfg.lr_belief)
+        vae = [*self.agent.encoder.parameters(), *self.agent.reward_decoder.parameters()]
+        self.belief_opt = torch.optim.Adam(vae, lr=cfg.lr_belief)
+        self.latent_opts: list[torch.optim.Optimizer] = []
+        if hasattr(self.agent, "latent_loss"):
+            slow, fast = self.agent.latent_param_groups()
+            self.latent_opts = [
+                torch.optim.Adam(slow, lr=cfg.lr_latent),
+                torch.optim.Adam(fast, lr=cfg.lr_latent_models),
+            ]
         self.sac = SAC(
             obs_dim + self.agent.feature_dim, act_dim, cfg.policy_hidden, cfg.lr_policy,
-            cfg.gamma, cfg.tau, cfg.alpha, cfg.autotune_alpha,
+            cfg.gamma, cfg.tau, cfg.alpha, cfg.autotune_alpha, cfg.critic_grad_clip,
         )  # fmt: skip
         T = env.horizon * cfg.episodes_per_task
         self.buffer = TaskBuffer(
-            cfg.num_train_tasks, cfg.buffer_episodes_per_task, T, obs_dim, act_dim,
-            self.agent.feature_dim,
-        )  # fmt: skip
+            cfg.num_train_tasks, cfg.buffer_episodes_per_task, T, obs_dim, act_dim, cfg.gru_hidden
+        )
         self.iteration, self.env_steps, self.wall_time = 0, 0, 0.0
         self.history: list[dict] = []
 
     # -- the three phases of an iteration -------------------------------------------------------
-    def collect(self, task_ids: np.ndarray, random: bool = False) -> dict[str, torch.Tensor]:
-        seeds = self.rng.integers(2**31, size=len(task_ids))
+    def collect(
+        self, task_ids: np.ndarray, random: bool = False, repeats: int = 1
+    ) -> dict[str, torch.Tensor]:
+        """``repeats`` meta-episodes in each of the train tasks ``task_ids``, in one batch."""
+        ids = np.tile(task_ids, repeats)
+        seeds = self.rng.integers(2**31, size=len(ids))
         rollout = run_meta_episodes(
-            self.envs, self.agent, self.sac, self.tasks["train"][task_ids], seeds,
+            self.envs, self.agent, self.sac, self.tasks["train"][ids], seeds,
             random_actions=self.rng if random else None,
         )  # fmt: skip
-        self.buffer.add(torch.as_tensor(task_ids), rollout)
+        for part in torch.arange(len(ids)).split(len(task_ids)):  # distinct tasks per add
+            self.buffer.add(torch.as_tensor(ids[part]), {k: v[part] for k, v in rollout.items()})
         self.env_steps += rollout["rew"].numel()
         return rollout
 
@@ -83,7 +101,8 @@ class Run:
         total = 0.0
         for _ in range(cfg.belief_updates_per_iter):
             task_ids = filled[torch.randperm(len(filled))[: cfg.belief_batch_tasks]]
-            loss, logs = self.agent.loss(self.buffer.sample_episodes(task_ids))
+            batch = self.buffer.sample_episodes(task_ids, cfg.belief_batch_episodes_per_task)
+            loss, logs = self.agent.loss(batch)
             for name, value in logs.items():
                 check_finite(name, value.item(), self.iteration)
             value = loss.item()
@@ -95,23 +114,55 @@ class Run:
         return total / cfg.belief_updates_per_iter
 
     def update_policy(self) -> dict[str, float]:
+        """SAC steps on [tasks × transitions] batches; for SimBelief each is followed by one
+        step of its latent losses on the same batch (as in the authors' code)."""
         cfg, filled = self.cfg, self.buffer.filled_tasks()
-        sums = {"critic": 0.0, "actor": 0.0}
+        sums: dict[str, float] = {}
         for _ in range(cfg.rl_updates_per_iter):
             task_ids = filled[torch.randperm(len(filled))[: cfg.rl_batch_tasks]]
-            b = {k: v.flatten(0, 1) for k, v in self.buffer.sample_transitions(
-                task_ids, cfg.rl_batch_per_task).items()}  # fmt: skip
-            x, next_x = (
-                torch.cat([b["obs"], b["feat"]], -1),
-                torch.cat([b["next_obs"], b["next_feat"]], -1),
+            b = self.buffer.sample_transitions(task_ids, cfg.rl_batch_per_task)  # [N, M, ·]
+            with torch.no_grad():
+                x = torch.cat([b["obs"], self.agent.features(b["h"])], -1).flatten(0, 1)
+                next_x = torch.cat([b["next_obs"], self.agent.features(b["next_h"])], -1)
+            logs = self.sac.update(
+                x, b["act"].flatten(0, 1), b["rew"].flatten(), next_x.flatten(0, 1)
             )
-            for name, value in self.sac.update(x, b["act"], b["rew"], next_x).items():
+            if self.latent_opts:
+                loss, latent_logs = self.agent.latent_loss({**b, "next_obs": b["true_next_obs"]})
+                for opt in self.latent_opts:
+                    opt.zero_grad()
+                loss.backward()
+                for part in (self.agent.latent_head, self.agent.latent.phi):
+                    torch.nn.utils.clip_grad_norm_(part.parameters(), cfg.latent_grad_clip)
+                for opt in self.latent_opts:
+                    opt.step()
+                logs.update({k: v.item() for k, v in latent_logs.items()})
+            for name, value in logs.items():
                 check_finite(name, value, self.iteration)
-                sums[name] += value / cfg.rl_updates_per_iter
+                sums[name] = sums.get(name, 0.0) + value / cfg.rl_updates_per_iter
         return sums
 
-    def evaluate(self, split: str = "test") -> dict[str, list]:
-        return meta_test(self.envs, self.agent, self.sac, self.tasks[split], self.cfg.seed + 1)
+    @torch.no_grad()
+    def belief_stats(self) -> dict[str, float]:
+        """How spread out the beliefs are at the end of one stored meta-episode per train task:
+        the mean log-variance, and the spread of the means across tasks (std over tasks,
+        averaged over latent dimensions), for the specific belief and, for SimBelief, the
+        latent one. A collapsed latent belief has a tiny spread and a very negative log σ̃²."""
+        batch = self.buffer.sample_episodes(self.buffer.filled_tasks())
+        h = self.agent.encoder(batch["next_obs"], batch["act"], batch["rew"])[-1]  # [B, H]
+        heads = {"belief": self.agent.encoder.belief(h)}
+        if hasattr(self.agent, "latent_head"):
+            heads["latent"] = self.agent.latent_head(h)
+        stats = {}
+        for name, (mu, logvar) in heads.items():
+            stats[f"{name}_logvar"] = logvar.mean().item()
+            stats[f"{name}_mu_spread"] = mu.std(0).mean().item()
+        return stats
+
+    def evaluate(self, split: str = "test", meta_episodes: int = 1) -> dict[str, list]:
+        return meta_test(
+            self.envs, self.agent, self.sac, self.tasks[split], self.cfg.seed + 1, meta_episodes
+        )
 
     # -- checkpoints ------------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -123,6 +174,7 @@ class Run:
             "history": self.history,
             "agent": self.agent.state_dict(),
             "belief_opt": self.belief_opt.state_dict(),
+            "latent_opts": [o.state_dict() for o in self.latent_opts],
             "sac": self.sac.state_dict(),
             "sac_opts": [
                 o.state_dict()
@@ -140,6 +192,8 @@ class Run:
         self.wall_time, self.history = state["wall_time"], state["history"]
         self.agent.load_state_dict(state["agent"])
         self.belief_opt.load_state_dict(state["belief_opt"])
+        for opt, s in zip(self.latent_opts, state["latent_opts"], strict=True):
+            opt.load_state_dict(s)
         self.sac.load_state_dict(state["sac"])
         for opt, s in zip(
             (self.sac.actor_opt, self.sac.critic_opt, self.sac.alpha_opt),
@@ -175,44 +229,41 @@ def save(run: Run, out_dir: Path) -> None:
 
 
 def train(
-    cfg: Config | None,
-    out_dir: str | Path,
-    resume: bool = False,
-    stop_after: int | None = None,
-    progress: bool = True,
+    cfg: Config, out_dir: str | Path, stop_after: int | None = None, progress: bool = True
 ) -> Run:
-    """Meta-train ``cfg.agent`` on ``cfg.env``, writing ``checkpoint.pt``, ``metrics.csv`` and
-    ``config.json`` to ``out_dir``. ``resume`` continues from the checkpoint there (with its own
-    config when ``cfg`` is None); ``stop_after`` ends this call after that many iterations (to
-    split a run across sessions).
-    """
+    """Meta-train ``cfg.agent`` on ``cfg.env`` from scratch, writing ``checkpoint.pt``,
+    ``metrics.csv`` and ``config.json`` to ``out_dir``; ``stop_after`` ends this call after
+    that many iterations (continue with :func:`resume`)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if resume:
-        run = load_run(out_dir)
-        if cfg is not None and dataclasses.asdict(run.cfg) != dataclasses.asdict(cfg):
-            raise ValueError(f"the checkpoint in {out_dir} was made with another config")
-        cfg = run.cfg
-    else:
-        if cfg is None:
-            raise ValueError("train needs a config unless it resumes a run")
-        run = Run(cfg)
-        for _ in range(cfg.init_rollouts_per_task):
-            for ids in np.array_split(
-                np.arange(cfg.num_train_tasks), -(-cfg.num_train_tasks // len(run.envs))
-            ):
-                run.collect(ids, random=True)
+    run = Run(cfg)
+    for _ in range(cfg.init_rollouts_per_task):
+        for ids in np.array_split(
+            np.arange(cfg.num_train_tasks), -(-cfg.num_train_tasks // len(run.envs))
+        ):
+            run.collect(ids, random=True)
     (out_dir / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
+    return _loop(run, out_dir, stop_after, progress)
+
+
+def resume(out_dir: str | Path, stop_after: int | None = None, progress: bool = True) -> Run:
+    """Continue the run saved in ``out_dir`` from its checkpoint, with its own config."""
+    return _loop(load_run(out_dir), Path(out_dir), stop_after, progress)
+
+
+def _loop(run: Run, out_dir: Path, stop_after: int | None, progress: bool) -> Run:
+    cfg = run.cfg
     last = cfg.num_iters if stop_after is None else min(cfg.num_iters, run.iteration + stop_after)
     bar = tqdm(range(run.iteration, last), initial=run.iteration, total=cfg.num_iters,
                disable=not progress, desc=f"{cfg.agent} {cfg.env}")  # fmt: skip
     for _ in bar:
         start = time.perf_counter()
         task_ids = run.rng.choice(cfg.num_train_tasks, cfg.tasks_per_iter, replace=False)
-        train_metrics = episode_metrics(run.collect(task_ids), cfg.episodes_per_task)
+        rollout = run.collect(task_ids, repeats=cfg.rollouts_per_task)
+        train_metrics = episode_metrics(rollout, cfg.episodes_per_task)
         belief_loss = run.update_beliefs()
         if run.iteration % cfg.refresh_beliefs_every == 0:
-            run.buffer.refresh_features(run.agent)
+            run.buffer.refresh_hidden(run.agent)
         rl_losses = run.update_policy()
         run.iteration += 1
         evaluating = run.iteration % cfg.eval_every == 0 or run.iteration == cfg.num_iters
@@ -222,7 +273,7 @@ def train(
             row = {"iteration": run.iteration, "env_steps": run.env_steps,
                    "wall_time": round(run.wall_time, 2),
                    "train_success_any": train_metrics["success_any"],
-                   "belief_loss": belief_loss, **rl_losses}  # fmt: skip
+                   "belief_loss": belief_loss, **rl_losses, **run.belief_stats()}  # fmt: skip
             for e in range(cfg.episodes_per_task):
                 row[f"test_return_ep{e + 1}"] = test["return"][e]
                 row[f"test_success_ep{e + 1}"] = test["success"][e]

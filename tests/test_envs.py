@@ -1,4 +1,4 @@
-"""Tests of simbelief_edu.envs: the sparse task distributions of method.md §4.
+"""Tests of simbelief_edu.envs: the sparse task distributions (book chapter 1).
 
 Panda tests are skipped when panda-gym is not installed.
 """
@@ -109,7 +109,7 @@ def test_full_ids_and_aliases_make_the_same_env():
     assert type(make("point-robot-sparse").unwrapped) is type(
         gym.make("simbelief_edu/PointRobotSparse-v0").unwrapped
     )
-    assert make("simbelief_edu/PointRobotSparse-v0").spec.max_episode_steps == 20
+    assert make("simbelief_edu/PointRobotSparse-v0").spec.max_episode_steps == 60
 
 
 # -- sparse rewards at the goal boundary --------------------------------------------------------
@@ -118,9 +118,9 @@ def test_point_robot_reward_at_goal_radius(factor, inside):
     env = make("point-robot-sparse")
     goal = np.array([0.0, 1.0], np.float32)
     env.reset(seed=0, options={"task": goal})
-    env.unwrapped.position[:] = goal + [factor * 0.2, 0.0]  # place the robot, then stand still
+    env.unwrapped.position[:] = goal + [factor * 0.3, 0.0]  # place the robot, then stand still
     obs, reward, terminated, truncated, info = env.step(np.zeros(2, np.float32))
-    np.testing.assert_allclose(obs, goal + [factor * 0.2, 0.0], atol=1e-6)
+    np.testing.assert_allclose(obs, goal + [factor * 0.3, 0.0], atol=1e-6)
     assert info["success"] is inside
     assert reward == (1.0 if inside else 0.0)
     assert not terminated and not truncated
@@ -129,15 +129,27 @@ def test_point_robot_reward_at_goal_radius(factor, inside):
 
 @settings(max_examples=25, deadline=None)
 @given(arrays(np.float32, (20, 2), elements=st.floats(-3, 3, width=32)))
-def test_point_robot_moves_by_clipped_steps(actions):
+def test_point_robot_moves_by_linearly_scaled_steps(actions):
     env = make("point-robot-sparse")
     goal = np.array([0.6, 0.8], np.float32)
     obs, rewards, _ = rollout(env, actions, seed=0, options={"task": goal})
-    expected = np.concatenate([np.zeros((1, 2)), np.cumsum(np.clip(actions, -0.1, 0.1), 0)])
-    np.testing.assert_allclose(obs, expected, atol=1e-5)
+    steps = 0.1 * np.clip(actions, -1, 1)  # linear in a inside [-1, 1]: s' − s tells a back
+    np.testing.assert_allclose(
+        obs, obs[0] + np.concatenate([np.zeros((1, 2)), np.cumsum(steps, 0)]), atol=1e-5
+    )
     dist = np.linalg.norm(obs[1:] - goal, axis=1)
-    clear = np.abs(dist - 0.2) > 1e-5  # away from float32 rounding at the boundary
-    np.testing.assert_array_equal(rewards[clear], (dist <= 0.2)[clear].astype(float))
+    clear = np.abs(dist - 0.3) > 1e-5  # away from float32 rounding at the boundary
+    np.testing.assert_array_equal(rewards[clear], (dist <= 0.3)[clear].astype(float))
+
+
+def test_point_robot_starts_in_the_box_and_off_the_circle():
+    env = make("point-robot-sparse")
+    starts = np.array([env.reset(seed=s)[0] for s in range(300)])
+    assert (starts[:, 0] >= -1.5).all() and (starts[:, 0] <= 1.5).all()
+    assert (starts[:, 1] >= -0.5).all() and (starts[:, 1] <= 1.5).all()
+    assert (np.abs(np.linalg.norm(starts, axis=1) - 1.0) > 0.3).all()  # in no goal's radius
+    assert starts.std(0).min() > 0.4  # spread over the box, not a fixed point
+    np.testing.assert_array_equal(env.reset(seed=7)[0], env.reset(seed=7)[0])
 
 
 @pytest.mark.parametrize(("offset", "inside"), [(0.9, True), (-0.9, True), (1.1, False)])
@@ -261,16 +273,16 @@ def test_reset_without_options_keeps_the_task():
 
 # -- the BAMDP meta-episode ---------------------------------------------------------------------
 def test_meta_episode_boundaries():
-    k, horizon = 3, 20
+    k, horizon = 3, 60
     env = MetaEpisode(make("point-robot-sparse"), episodes_per_task=k)
     goal = np.array([-0.6, 0.8], np.float32)
     obs, info = env.reset(seed=0, options={"task": goal})
     assert info["episode_index"] == 0 and env.horizon == horizon
     actions = np.random.default_rng(0).uniform(-1, 1, (k * horizon, 2)).astype(np.float32)
-    position = np.zeros(2)
+    position = obs.astype(float)
     for t, a in enumerate(actions):
         obs, _, terminated, truncated, info = env.step(a)
-        position += np.clip(a, -0.1, 0.1)
+        position += 0.1 * a
         last_step = t == k * horizon - 1
         episode_done = (t + 1) % horizon == 0
         assert info["episode_done"] is episode_done
@@ -279,9 +291,9 @@ def test_meta_episode_boundaries():
         assert not terminated and truncated is last_step
         if episode_done:  # final_obs is the true s'; the returned obs starts the next episode
             np.testing.assert_allclose(info["final_obs"], position, atol=1e-5)
-            if not last_step:
-                np.testing.assert_array_equal(obs, np.zeros(2))
-            position = np.zeros(2)
+            if not last_step:  # a fresh start in the same task
+                assert abs(np.linalg.norm(obs) - 1.0) > 0.3
+            position = obs.astype(float)
         else:
             np.testing.assert_allclose(obs, position, atol=1e-5)
 
@@ -362,11 +374,13 @@ def test_rollout_frames_and_gif(tmp_path):
     import imageio.v3 as iio
 
     env = make("point-robot-sparse", render_mode="rgb_array", render_size=64)
-    frames = rollout_frames(env, lambda obs: np.array([0.03, 0.05], np.float32), seed=0)
-    assert len(frames) == 21  # the reset frame + 20 steps, then truncation
+    frames = rollout_frames(env, lambda obs: np.array([-obs[1], obs[0]]), seed=0)  # circles
+    assert len(frames) == 61  # the reset frame + 60 steps, then truncation
     assert len(rollout_frames(env, np.zeros((5, 2), np.float32))) == 6
     gif = iio.imread(save_gif(frames, tmp_path / "rollout.gif", fps=10), index=None)
-    assert gif.shape[0] == 21 and gif.shape[1:3] == (64, 64)
+    distinct = 1 + sum(not np.array_equal(a, b) for a, b in zip(frames, frames[1:], strict=False))
+    assert distinct > 30  # the point moves on screen
+    assert gif.shape[0] == distinct and gif.shape[1:3] == (64, 64)  # GIF drops repeated frames
     with pytest.raises(ValueError, match="render_mode"):
         rollout_frames(make("point-robot-sparse"), np.zeros((2, 2)))
 

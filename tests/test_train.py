@@ -2,12 +2,14 @@
 
 import dataclasses
 
+import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from simbelief_edu.cli import main as cli
 from simbelief_edu.configs import make_config
-from simbelief_edu.train import CHECKPOINT, Run, load_run, train
+from simbelief_edu.train import CHECKPOINT, Run, load_run, resume, train
 
 
 def _params(run: Run) -> list[torch.Tensor]:
@@ -31,7 +33,7 @@ def test_killed_and_resumed_run_ends_like_an_uninterrupted_one(tmp_path, agent):
     whole = train(cfg, tmp_path / "whole", progress=False)
     train(cfg, tmp_path / "split", stop_after=2, progress=False)  # "killed" after iteration 2
     assert load_run(tmp_path / "split").iteration == 2
-    resumed = train(cfg, tmp_path / "split", resume=True, progress=False)
+    resumed = resume(tmp_path / "split", progress=False)
     strip = lambda h: [{k: v for k, v in r.items() if k != "wall_time"} for r in h]  # noqa: E731
     assert strip(resumed.history) == strip(whole.history)
     assert all(torch.equal(p, q) for p, q in zip(_params(whole), _params(resumed), strict=True))
@@ -44,37 +46,52 @@ def test_checkpoint_loads_with_weights_only(tmp_path):
     assert state["iteration"] == 3 and "agent" in state and "buffer" in state
 
 
-def test_resume_with_another_config_is_refused(tmp_path):
-    train(make_config("point-robot-sparse", "smoke"), tmp_path, progress=False)
-    with pytest.raises(ValueError, match="another config"):
-        train(make_config("point-robot-sparse", "smoke", seed=1), tmp_path, resume=True)
+def test_resume_without_a_checkpoint_names_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no checkpoint at"):
+        resume(tmp_path / "empty")
 
 
-def test_nan_loss_stops_training_naming_loss_and_iteration(tmp_path, monkeypatch):
+def test_more_train_tasks_than_the_pool_is_an_error():
+    with pytest.raises(ValueError, match="num_train_tasks=81 exceeds the 80 train tasks"):
+        Run(make_config("point-robot-sparse", "smoke", num_train_tasks=81))
+
+
+@pytest.mark.parametrize("method, term", [("loss", "kl"), ("latent_loss", "metric")])
+def test_nan_loss_stops_training_naming_loss_and_iteration(tmp_path, monkeypatch, method, term):
     from simbelief_edu.agents.simbelief import SimBelief
 
-    original = SimBelief.loss
+    original = getattr(SimBelief, method)
 
     def poisoned(self, batch):
         loss, logs = original(self, batch)
-        logs["metric"] = torch.tensor(float("nan"))
+        logs[term] = torch.tensor(float("nan"))
         return loss, logs
 
-    monkeypatch.setattr(SimBelief, "loss", poisoned)
-    with pytest.raises(FloatingPointError, match="metric loss is nan at iteration 0"):
+    monkeypatch.setattr(SimBelief, method, poisoned)
+    with pytest.raises(FloatingPointError, match=f"{term} loss is nan at iteration 0"):
         train(make_config("point-robot-sparse", "smoke"), tmp_path, progress=False)
 
 
-def test_rl_updates_do_not_change_belief_networks():
-    run = Run(make_config("point-robot-sparse", "smoke"))
-    run.collect(list(range(4)), random=True)
-    before = [p.detach().clone() for p in run.agent.parameters()]
+@pytest.mark.parametrize("agent", ["simbelief", "varibad"])
+def test_rl_updates_do_not_change_the_specific_belief(agent):
+    """SAC (and SimBelief's latent step inside it) never trains the GRU encoder or the reward
+    decoder: the specific belief learns from the ELBO alone."""
+    run = Run(make_config("point-robot-sparse", "smoke", agent))
+    run.collect(np.arange(4), random=True)
+    vae = [*run.agent.encoder.parameters(), *run.agent.reward_decoder.parameters()]
+    before = [p.detach().clone() for p in vae]
     sac_before = [p.detach().clone() for p in run.sac.actor.parameters()]
+    head_before = [
+        p.detach().clone() for p in getattr(run.agent, "latent_head", nn.Linear(1, 1)).parameters()
+    ]
     run.update_policy()
-    assert all(torch.equal(p, q) for p, q in zip(before, run.agent.parameters(), strict=True))
+    assert all(torch.equal(p, q) for p, q in zip(before, vae, strict=True))
     assert not all(
         torch.equal(p, q) for p, q in zip(sac_before, run.sac.actor.parameters(), strict=True)
     )
+    if agent == "simbelief":  # the latent step trains the latent belief head
+        head = run.agent.latent_head.parameters()
+        assert not all(torch.equal(p, q) for p, q in zip(head_before, head, strict=True))
 
 
 @pytest.mark.parametrize(
@@ -156,20 +173,33 @@ def test_every_env_trains_end_to_end_at_smoke_scale(env, tmp_path):
     assert run.buffer.count.sum() == 4 + 2 * cfg.tasks_per_iter
 
 
-def test_refreshed_features_equal_the_online_belief_of_the_current_encoder():
+def test_refreshed_hidden_states_equal_the_online_belief_of_the_current_encoder():
     run = Run(make_config("point-robot-sparse", "smoke"))
-    run.collect(list(range(4)))
-    stored = run.buffer.data["feat"][:4, 0].clone()
-    run.buffer.refresh_features(run.agent)  # same encoder: same features as collected online
-    assert torch.allclose(run.buffer.data["feat"][:4, 0], stored, atol=1e-5)
+    run.collect(np.arange(4))
+    stored = run.buffer.data["h"][:4, 0].clone()  # [4, T+1, H]
+    run.buffer.refresh_hidden(run.agent)  # same encoder: same states as collected online
+    assert torch.allclose(run.buffer.data["h"][:4, 0], stored, atol=1e-5)
     with torch.no_grad():
         for p in run.agent.parameters():
             p.add_(0.1)
-    run.buffer.refresh_features(run.agent)
-    refreshed = run.buffer.data["feat"][:4, 0]
+    run.buffer.refresh_hidden(run.agent)
+    refreshed = run.buffer.data["h"][:4, 0]
     assert not torch.allclose(refreshed, stored, atol=1e-3)
     d = run.buffer.data  # the online belief of the changed encoder, step by step
     h = run.agent.initial_hidden(4)
     for t in range(run.buffer.T):
-        assert torch.allclose(run.agent.features(h), refreshed[:, t], atol=1e-5)
+        assert torch.allclose(h, refreshed[:, t], atol=1e-5)
         h = run.agent.step(h, d["next_obs"][:4, 0, t], d["act"][:4, 0, t], d["rew"][:4, 0, t, None])
+    assert torch.allclose(h, refreshed[:, -1], atol=1e-5)
+
+
+def test_sac_batch_pairs_tasks_at_matched_time_steps():
+    run = Run(make_config("point-robot-sparse", "smoke"))
+    run.collect(np.arange(4), random=True)
+    buf = run.buffer
+    # mark every stored step with its time index t plus 1000 × the task
+    buf.data["rew"][:4] = torch.arange(buf.T) + 1000.0 * torch.arange(4).view(4, 1, 1)
+    b = buf.sample_transitions(torch.arange(4), 64)
+    t = b["rew"] - 1000.0 * torch.arange(4).view(4, 1)  # [4, 64] time indices
+    assert torch.equal(t, t[:1].expand_as(t))  # sample m of every task is at the same step
+    assert len(t[0].unique()) > 10  # and the steps themselves are random

@@ -6,30 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from simbelief_edu.belief.elbo import elbo_loss, kl_to_previous_belief, reward_log_likelihood_loss
-from simbelief_edu.belief.vae import BeliefEncoder, RewardDecoder, reparameterise
-
-
-def belief_vae_loss(
-    encoder: BeliefEncoder,
-    decoder: RewardDecoder,
-    batch: dict[str, torch.Tensor],
-    h: torch.Tensor,
-    kl_weight: float,
-    max_elbos: int,
-) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """−ELBO of method.md §2.1 on meta-episodes ``batch`` ([T, B, ·]) with hidden states
-    ``h`` [T+1, B, H]; at most ``max_elbos`` random belief time steps are decoded."""
-    mu, logvar = encoder.belief(h)  # [T+1, B, d]
-    t_index = torch.arange(h.shape[0])
-    if h.shape[0] > max_elbos:
-        t_index = torch.randperm(h.shape[0])[:max_elbos].sort().values
-    m = reparameterise(mu[t_index], logvar[t_index])
-    nll = reward_log_likelihood_loss(
-        decoder, batch["obs"], batch["act"], batch["rew"], batch["next_obs"], m, t_index
-    )
-    kl = kl_to_previous_belief(mu, logvar)
-    return elbo_loss(nll, kl, kl_weight), {"reward_nll": nll, "kl": kl}
+from simbelief_edu.belief.elbo import belief_vae_loss
+from simbelief_edu.belief.vae import BeliefEncoder, RewardDecoder
 
 
 class VariBAD(nn.Module):
@@ -51,6 +29,7 @@ class VariBAD(nn.Module):
         return torch.cat(self.encoder.belief(h), -1)
 
     def loss(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """−ELBO ({eq}`eq-elbo`) on meta-episodes ``batch`` [T, B, ·]."""
         h = self.encoder(batch["next_obs"], batch["act"], batch["rew"])
         return belief_vae_loss(
             self.encoder, self.reward_decoder, batch, h, self.kl_weight, self.max_elbos

@@ -1,1 +1,1 @@
-"""The specific task belief: a VariBAD-style VAE (method.md §2.1)."""
+"""The specific task belief: a VariBAD-style VAE ({eq}`eq-elbo`)."""

@@ -1,4 +1,4 @@
-"""Combining the specific belief N(μ, σ²) and the latent belief N(μ̃, σ̃²) (method.md §2.4)."""
+"""Combining the specific belief N(μ, σ²) and the latent belief N(μ̃, σ̃²) ({eq}`eq-combine`)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,15 @@
-"""The belief VAE's objective: ELBO_t = E_q[log p(r, s' | m)] − KL(q(m|τ_{:t}) || q(m|τ_{:t−1}))."""
+"""The belief VAE's objective, the ELBO of {eq}`eq-elbo` (book chapter 2):
+
+    ELBO_t = E_q[log p(r_{1:T} | m)] − KL(q(m | τ_{:t}) ‖ q(m | τ_{:t−1})),
+
+summed over the beliefs t = 0 … T of a meta-episode.
+"""
 
 from __future__ import annotations
 
 import torch
+
+from simbelief_edu.belief.vae import BeliefEncoder, RewardDecoder, reparameterise
 
 
 def gaussian_kl(
@@ -10,7 +17,7 @@ def gaussian_kl(
 ) -> torch.Tensor:
     """KL(N(mu_q, exp(logvar_q)) || N(mu_p, exp(logvar_p))) for diagonal Gaussians.
 
-    The KL term of ELBO_t (method.md §2.1). Inputs ``[..., d]``; sums over ``d``.
+    The KL term of {eq}`eq-elbo`. Inputs ``[..., d]``; sums over ``d``.
     """
     ratio = (logvar_q.exp() + (mu_q - mu_p) ** 2) / logvar_p.exp()
     return 0.5 * (logvar_p - logvar_q + ratio - 1.0).sum(-1)
@@ -25,16 +32,18 @@ def reward_log_likelihood_loss(
     m: torch.Tensor,
     t_index: torch.Tensor,
 ) -> torch.Tensor:
-    """−E_q[log p(r | s, a, s', m)] up to constants (a unit-variance Gaussian: squared error),
-    decoding only the past (method.md §2.1, ``decode_only_past``).
+    """−E_q[log p(r_{1:T} | m)] of {eq}`eq-elbo` up to constants (a unit-variance Gaussian:
+    squared error), summed over the decoded beliefs.
 
-    ``obs, act, rew, next_obs``: transitions [T, B, ·]; ``m``: one sample from each of K
-    beliefs [K, B, d], the beliefs after ``t_index`` [K] transitions (all T+1 of them, or a
-    random subset on long horizons). The belief after t transitions decodes transitions
-    0 … t−1; the result sums the squared errors over those pairs, as the authors' code does
-    (method.md: "summed over time steps and the decoding window"), and averages over the batch.
-    Averaging over the pairs instead would weaken the reward term against the KL (summed over
-    t) by the number of pairs, ~800 on Point-Robot: the belief would barely learn.
+    ``obs, act, rew, next_obs``: a meta-episode's transitions [T, B, ·]; ``m``: one sample from
+    each of K beliefs [K, B, d], the beliefs after ``t_index`` [K] transitions (all T+1 of them,
+    or a random subset on long horizons). Each belief decodes the rewards of the *whole*
+    meta-episode, past and future, as in VariBAD: a belief that has not yet seen the goal must
+    still account for where the rewards will come. The squared errors are averaged over the T
+    positions and summed over the beliefs, the reduction of the authors' code (there each
+    belief's error is averaged over the decoded positions, then summed over beliefs; their
+    ``decode_only_past`` branch slices the belief axis after that average, so it does not
+    restrict decoding to the past). The batch is averaged.
     """
     T, K = obs.shape[0], m.shape[0]
 
@@ -44,13 +53,12 @@ def reward_log_likelihood_loss(
     m_all = m.unsqueeze(1).expand(K, T, *m.shape[1:])
     pred = decoder(expand(obs), expand(act), expand(next_obs), m_all)
     err = (pred - expand(rew)).pow(2).squeeze(-1)  # [K, T, B]
-    past = (torch.arange(T).unsqueeze(0) < t_index.unsqueeze(1)).float().unsqueeze(-1)
     # When only K of the T+1 beliefs are decoded, (T+1)/K makes the sum an unbiased estimate.
-    return (err * past).sum() * (T + 1) / (K * obs.shape[1])
+    return err.mean(1).sum(0).mean() * (T + 1) / K
 
 
 def kl_to_previous_belief(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """Σ_t KL(q(m|τ_{:t}) || q(m|τ_{:t−1})), with N(0, I) before t = 0 (method.md §2.1).
+    """Σ_t KL(q(m|τ_{:t}) || q(m|τ_{:t−1})) of {eq}`eq-elbo`, with N(0, I) before t = 0.
 
     ``mu, logvar``: beliefs [T+1, B, d]. Returns the batch mean of the sum over t.
     """
@@ -60,5 +68,27 @@ def kl_to_previous_belief(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tenso
 
 
 def elbo_loss(reward_nll: torch.Tensor, kl: torch.Tensor, kl_weight: float = 0.1) -> torch.Tensor:
-    """−ELBO as trained: reward weight 1, KL weight 0.1 (method.md §2.1)."""
+    """−ELBO of {eq}`eq-elbo` as trained: reward weight 1, KL weight 0.1."""
     return reward_nll + kl_weight * kl
+
+
+def belief_vae_loss(
+    encoder: BeliefEncoder,
+    decoder: RewardDecoder,
+    batch: dict[str, torch.Tensor],
+    h: torch.Tensor,
+    kl_weight: float,
+    max_elbos: int,
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """−ELBO ({eq}`eq-elbo`) on meta-episodes ``batch`` ([T, B, ·]) with hidden states
+    ``h`` [T+1, B, H]; at most ``max_elbos`` random belief time steps are decoded."""
+    mu, logvar = encoder.belief(h)  # [T+1, B, d]
+    t_index = torch.arange(h.shape[0])
+    if h.shape[0] > max_elbos:
+        t_index = torch.randperm(h.shape[0])[:max_elbos].sort().values
+    m = reparameterise(mu[t_index], logvar[t_index])
+    nll = reward_log_likelihood_loss(
+        decoder, batch["obs"], batch["act"], batch["rew"], batch["next_obs"], m, t_index
+    )
+    kl = kl_to_previous_belief(mu, logvar)
+    return elbo_loss(nll, kl, kl_weight), {"reward_nll": nll, "kl": kl}

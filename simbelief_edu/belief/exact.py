@@ -2,7 +2,7 @@
 
 Point-Robot-Sparse knows its task family: the dynamics are the same for every task and the
 reward is 1 within ``goal_radius`` of a goal on the upper half circle, 0 elsewhere. So the
-belief b_t = p(M | τ_{:t}) of method.md §1 can be computed exactly, on a grid of goal angles.
+belief b_t = p(M | τ_{:t}) of {eq}`eq-belief` can be computed exactly, on a grid of goal angles.
 ``ExactGoalBelief`` has the agent interface (``initial_hidden``, ``step``, ``features``), so
 ``run_meta_episodes`` carries it along like a learnt belief; ``Explorer`` has the policy
 interface (``act``) and acts on the hyper-state (s_t, b_t): it explores, then exploits.
@@ -38,7 +38,7 @@ class ExactGoalBelief:
     def step(
         self, b: torch.Tensor, next_obs: torch.Tensor, act: torch.Tensor, rew: torch.Tensor
     ) -> torch.Tensor:
-        """Bayes' rule (method.md §1): b_{t+1}(θ) ∝ p(r_{t+1} | s_{t+1}, θ) b_t(θ).
+        """Bayes' rule ({eq}`eq-belief`): b_{t+1}(θ) ∝ p(r_{t+1} | s_{t+1}, θ) b_t(θ).
 
         ``next_obs`` [n, 2], ``rew`` [n, 1]; ``act`` is unused (the dynamics do not depend on
         the task, so they carry no information about it).
@@ -58,30 +58,21 @@ class Explorer:
     The most probable goals are those with at least half the largest posterior mass. Before
     any reward that makes the point sweep the half circle, ruling out goals as it passes;
     after one it goes straight back to where the reward came. Not Bayes-optimal, but it
-    explores first and exploits after, as a Bayes-optimal policy must (method.md §1).
+    explores first and exploits after, as a Bayes-optimal policy must (book chapter 1).
     """
 
-    def __init__(
-        self, rng: np.random.Generator, max_step: float, noise: float = 0.3, jitter: float = 0.05
-    ) -> None:
-        self.rng, self.max_step, self.noise, self.jitter = rng, max_step, noise, jitter
-
-    def _normal(self, shape: torch.Size) -> torch.Tensor:
-        return torch.as_tensor(self.rng.normal(size=shape), dtype=torch.float32)
+    def __init__(self, rng: np.random.Generator, max_step: float, noise: float = 0.3) -> None:
+        self.rng, self.max_step, self.noise = rng, max_step, noise
 
     def act(self, x: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
-        """Actions in [-1, 1]^2 for hyper-states ``x = [s_t, b_t]`` [n, 2 + len(GOALS)].
-
-        ``deterministic`` drops the action noise; the small position jitter that breaks ties
-        (all goals are equally near the origin) stays.
-        """
+        """Actions in [-1, 1]^2 for hyper-states ``x = [s_t, b_t]`` [n, 2 + len(GOALS)]: the
+        step towards the target, in units of ``max_step`` (full speed when farther than one
+        step), plus Gaussian noise of standard deviation ``noise`` unless ``deterministic``."""
         s, b = x[:, :2], x[:, 2:]
         likely = b >= 0.5 * b.max(-1, keepdim=True).values
-        jitter = self.jitter * self._normal(s.shape)
-        jitter[:, 1] = jitter[:, 1].abs()  # ties at the origin: a random goal, uniform in angle
-        distance = torch.cdist(s + jitter, GOALS).masked_fill(~likely, float("inf"))
+        distance = torch.cdist(s, GOALS).masked_fill(~likely, float("inf"))
         target = GOALS[distance.argmin(-1)]
-        a = (target - s).clamp(-self.max_step, self.max_step)  # full speed towards the target
+        a = ((target - s) / self.max_step).clamp(-1, 1)
         if not deterministic:
-            a = a + self.noise * self.max_step * self._normal(a.shape)
+            a = a + self.noise * torch.as_tensor(self.rng.normal(size=a.shape), dtype=torch.float32)
         return a.clamp(-1, 1)

@@ -1,6 +1,6 @@
 """The specific task belief q(m | τ_{:t}) = N(μ_t, σ_t²): a GRU encoder and a reward decoder.
 
-method.md §2.1. The encoder embeds each transition (s_{t+1}, a_t, r_{t+1}), feeds it to a GRU,
+{eq}`eq-elbo`. The encoder embeds each transition (s_{t+1}, a_t, r_{t+1}), feeds it to a GRU,
 and reads μ_t, log σ²_t from the hidden state h_t. The prior (t = 0) is read from h_0 = 0.
 """
 
@@ -9,15 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-
-def mlp(sizes: list[int], activation: type[nn.Module] = nn.ReLU) -> nn.Sequential:
-    """A plain MLP: Linear + activation between every pair of sizes, linear output."""
-    layers: list[nn.Module] = []
-    for k in range(len(sizes) - 1):
-        layers.append(nn.Linear(sizes[k], sizes[k + 1]))
-        if k < len(sizes) - 2:
-            layers.append(activation())
-    return nn.Sequential(*layers)
+from simbelief_edu.nets import mlp
 
 
 class BeliefEncoder(nn.Module):

@@ -1,4 +1,4 @@
-"""Sparse-reward task distributions with the gymnasium API (method.md §1 and §4).
+"""Sparse-reward task distributions with the gymnasium API (book chapter 1).
 
 Importing this package registers five gymnasium ids (see ``ENV_IDS``)::
 

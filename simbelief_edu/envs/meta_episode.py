@@ -1,4 +1,4 @@
-"""The BAMDP meta-episode: k episodes of one task in a row (method.md §1).
+"""The BAMDP meta-episode: k episodes of one task in a row (book chapter 1, {eq}`eq-bamdp`).
 
 In a Bayes-adaptive MDP the agent keeps its belief across several ordinary episodes of the same
 task (``max_rollouts_per_task`` = 2 in the paper's configs), so it can explore in the first and

@@ -1,4 +1,4 @@
-"""Sparse MuJoCo tasks built on gymnasium's own HalfCheetah-v5 and Ant-v5 (method.md §4).
+"""Sparse MuJoCo tasks built on gymnasium's own HalfCheetah-v5 and Ant-v5 (the paper's benchmarks).
 
 No new physics and no new XML: each class subclasses the gymnasium environment, lets the parent
 ``step`` simulate, and only replaces the reward with a sparse, task-dependent one.

@@ -1,4 +1,4 @@
-"""Panda-Reach-Sparse and Panda-Push-Sparse on panda-gym 3 (method.md §4).
+"""Panda-Reach-Sparse and Panda-Push-Sparse on panda-gym 3 (the paper's benchmarks).
 
 Built from panda-gym's own pieces -- the ``PyBullet`` simulation, the ``Panda`` robot and the
 ``Reach`` / ``Push`` tasks -- assembled like panda-gym's ``RobotTaskEnv`` but with two changes

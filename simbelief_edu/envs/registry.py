@@ -1,4 +1,5 @@
-"""Gymnasium ids for the sparse task distributions, and ``make`` by short name (method.md §4).
+"""Gymnasium ids for the sparse task distributions, and ``make`` by short name
+(book chapters 1 and 6).
 
 Registration happens on ``import simbelief_edu`` and imports neither MuJoCo nor panda-gym: the
 entry points are strings, and the Panda ones go through small factory functions that import
@@ -21,9 +22,9 @@ ENV_IDS: dict[str, str] = {
     "panda-push-sparse": "simbelief_edu/PandaPushSparse-v0",
 }
 
-# id -> (entry point, steps per episode); horizons from method.md §4
+# id -> (entry point, steps per episode); horizons as in the authors' code (book chapter 6)
 _SPECS: dict[str, tuple[str, int]] = {
-    ENV_IDS["point-robot-sparse"]: ("simbelief_edu.envs.point_robot:PointRobotSparseEnv", 20),
+    ENV_IDS["point-robot-sparse"]: ("simbelief_edu.envs.point_robot:PointRobotSparseEnv", 60),
     ENV_IDS["cheetah-vel-sparse"]: (
         "simbelief_edu.envs.mujoco_sparse:HalfCheetahVelSparseEnv",
         200,

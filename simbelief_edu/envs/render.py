@@ -1,4 +1,4 @@
-"""Pictures of the environments: trajectory plots, rollout frames, GIFs (method.md §4).
+"""Pictures of the environments: trajectory plots, rollout frames, GIFs (book chapters 1 and 6).
 
 ``plot_trajectory`` draws a Point-Robot (or Ant) trajectory on a matplotlib ``Axes``; the book
 uses it directly and :class:`~simbelief_edu.envs.point_robot.PointRobotSparseEnv` uses it for its
@@ -43,10 +43,9 @@ def plot_trajectory(
         r = circle_radius
         ax.plot(r * np.cos(angles), r * np.sin(angles), color="0.5", lw=1.0, label="train goals")
         ax.plot(r * np.cos(angles), -r * np.sin(angles), color="0.7", lw=1.0, ls=":")
-        ax.plot([0.0], [0.0], marker="o", color="k", ms=4)
-        lim = 1.4 * r
+        lim = 1.7 * r  # the start box [-1.5, 1.5] × [-0.5, 1.5] and a margin
         ax.set_xlim(-lim, lim)
-        ax.set_ylim(-lim, lim)
+        ax.set_ylim(-0.7 * lim, lim)
         ax.set_aspect("equal")
     if goal is not None:
         gx, gy = np.asarray(goal, dtype=float)[:2]

@@ -1,4 +1,4 @@
-"""Task distributions shared by every environment (method.md §1 and §4).
+"""Task distributions shared by every environment (book chapter 1).
 
 A *task* is the hidden part of an MDP that the agent must infer: a goal position, a target
 velocity. Here a task is always a float32 vector of shape ``(task_dim,)``.
@@ -6,7 +6,7 @@ velocity. Here a task is always a float32 vector of shape ``(task_dim,)``.
 Following the paper's protocol, each environment owns a **fixed pool** of in-distribution tasks,
 built once from a constructor seed (``task_seed``) and cut into a train and a test part, so the
 meta-training tasks and the meta-test tasks are disjoint by construction. Out-of-distribution
-("ood") tasks are drawn fresh, from outside the training range (method.md §4: "goals or
+("ood") tasks are drawn fresh, from outside the training range (the paper: "goals or
 velocities outside the training range").
 
 :class:`TaskDistribution` is a mixin: an environment inherits from it (before its gymnasium base

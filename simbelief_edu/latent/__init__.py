@@ -1,1 +1,2 @@
-"""Latent dynamics shared across tasks: φ, P̂, R̂ and the inverse dynamics I (method.md §2.2)."""
+"""Latent dynamics shared across tasks: φ, P̂, R̂ and the inverse dynamics I
+({eq}`eq-latent-transition`–{eq}`eq-inverse`)."""

@@ -1,4 +1,5 @@
-"""Training losses of the latent dynamics models (method.md §2.2): L_T, L_R, L_I."""
+"""Training losses of the latent dynamics models: L_T, L_R, L_I
+({eq}`eq-latent-transition`–{eq}`eq-inverse`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The latent dynamics models of method.md §2.2, each conditioned on a latent task variable z.
+"""The latent dynamics models of {eq}`eq-latent-transition` – {eq}`eq-inverse` (book chapter 3),
+each conditioned on a latent task variable z.
 
 - state encoder φ: S → R^d
 - probabilistic latent transition P̂(· | φ(s), z, a) = N(μ, σ), σ ∈ (1e-4, 10)
@@ -11,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from simbelief_edu.belief.vae import mlp
+from simbelief_edu.nets import mlp
 
 SIGMA_MIN, SIGMA_MAX = 1e-4, 10.0
 
@@ -66,3 +67,16 @@ class InverseDynamics(nn.Module):
 
     def forward(self, phi_s, z, phi_next, z_next) -> torch.Tensor:
         return self.net(torch.cat([phi_s, z, phi_next, z_next], -1))
+
+
+class LatentDynamics(nn.Module):
+    """The four models above, shared across tasks; ``inverse`` is None when the agent runs
+    without inverse dynamics (config ``inverse_dynamics=False``)."""
+
+    def __init__(self, obs_dim: int, act_dim: int, cfg) -> None:
+        super().__init__()
+        d_s, d_m = cfg.state_latent_dim, cfg.task_latent_dim
+        self.phi = StateEncoder(obs_dim, d_s)
+        self.transition = LatentTransition(d_s, d_m, act_dim)
+        self.reward = LatentReward(d_s, d_m, act_dim)
+        self.inverse = InverseDynamics(d_s, d_m, act_dim) if cfg.inverse_dynamics else None

@@ -3,7 +3,8 @@
 Each task keeps a ring of its last ``capacity`` meta-episodes of length T = k·H. Stored per
 step: the state s_t the policy saw, a_t, r_{t+1}, the true next state s_{t+1} (at an episode
 boundary this is the last state of the finished episode, not the next episode's first), and
-the belief features the policy saw (T+1 of them: before each step and after the last).
+the belief encoder's hidden states h_0 … h_T (T+1 of them: before each step and after the
+last), from which the policy's belief features are read at sampling time.
 All storage is torch tensors so a checkpoint is a plain state dict.
 """
 
@@ -13,7 +14,9 @@ import torch
 
 
 class TaskBuffer:
-    def __init__(self, n_tasks: int, capacity: int, T: int, obs_dim: int, act_dim: int, feat_dim):
+    def __init__(
+        self, n_tasks: int, capacity: int, T: int, obs_dim: int, act_dim: int, hidden_dim: int
+    ):
         self.capacity, self.T = capacity, T
         shape = (n_tasks, capacity, T)
         self.data = {
@@ -21,12 +24,12 @@ class TaskBuffer:
             "act": torch.zeros(*shape, act_dim),
             "rew": torch.zeros(*shape),
             "next_obs": torch.zeros(*shape, obs_dim),
-            "feat": torch.zeros(n_tasks, capacity, T + 1, feat_dim),
+            "h": torch.zeros(n_tasks, capacity, T + 1, hidden_dim),
         }
         self.count = torch.zeros(n_tasks, dtype=torch.long)  # meta-episodes ever added
 
     def add(self, task_ids: torch.Tensor, episodes: dict[str, torch.Tensor]) -> None:
-        """Store one meta-episode per task: ``episodes[key]`` is [n, T, ·] (feat [n, T+1, ·])."""
+        """Store one meta-episode per task: ``episodes[key]`` is [n, T, ·] (h [n, T+1, ·])."""
         slots = self.count[task_ids] % self.capacity
         for key, value in self.data.items():
             value[task_ids, slots] = episodes[key]
@@ -41,11 +44,16 @@ class TaskBuffer:
 
     def sample_transitions(self, task_ids: torch.Tensor, per_task: int) -> dict[str, torch.Tensor]:
         """``per_task`` random transitions of each task, as [n, per_task, ·] tensors, with the
-        next hyper-state (s', features') the policy saw after each step."""
+        next state the policy saw after each step (``next_obs``; the next episode's first state
+        after a boundary), the true next state (``true_next_obs``, for the dynamics models) and
+        the hidden states h_t, h_{t+1}.
+
+        The time steps are shared across tasks (sample m of every task is at the same step t_m
+        of one of its meta-episodes), so tasks can be compared at matched time steps."""
         n = len(task_ids)
         tasks = task_ids.unsqueeze(1).expand(n, per_task)
         eps = self._random_episodes(task_ids, per_task)
-        t = torch.randint(0, self.T, (n, per_task))
+        t = torch.randint(0, self.T, (per_task,)).expand(n, per_task)
         d = self.data
         last = t == self.T - 1
         # the next policy state: s_{t+1} as seen by the policy (a reset state after a boundary)
@@ -53,30 +61,33 @@ class TaskBuffer:
         next_policy_obs[last] = d["next_obs"][tasks, eps, t][last]
         return {
             "obs": d["obs"][tasks, eps, t],
-            "feat": d["feat"][tasks, eps, t],
+            "h": d["h"][tasks, eps, t],
             "act": d["act"][tasks, eps, t],
             "rew": d["rew"][tasks, eps, t],
             "next_obs": next_policy_obs,
-            "next_feat": d["feat"][tasks, eps, t + 1],
+            "true_next_obs": d["next_obs"][tasks, eps, t],
+            "next_h": d["h"][tasks, eps, t + 1],
         }
 
-    def sample_episodes(self, task_ids: torch.Tensor) -> dict[str, torch.Tensor]:
-        """One random stored meta-episode of each task, time-major: [T, n, ·] (rew [T, n, 1])."""
-        eps = self._random_episodes(task_ids, 1).squeeze(1)
-        batch = {k: self.data[k][task_ids, eps].transpose(0, 1) for k in ("obs", "act", "next_obs")}
-        batch["rew"] = self.data["rew"][task_ids, eps].transpose(0, 1).unsqueeze(-1)
+    def sample_episodes(self, task_ids: torch.Tensor, per_task: int = 1) -> dict[str, torch.Tensor]:
+        """``per_task`` random stored meta-episodes of each task, time-major: [T, n·per_task, ·]
+        (rew [T, n·per_task, 1]), task-major along the batch axis."""
+        tasks = task_ids.repeat_interleave(per_task)
+        eps = self._random_episodes(task_ids, per_task).flatten()
+        batch = {k: self.data[k][tasks, eps].transpose(0, 1) for k in ("obs", "act", "next_obs")}
+        batch["rew"] = self.data["rew"][tasks, eps].transpose(0, 1).unsqueeze(-1)
         return batch
 
     @torch.no_grad()
-    def refresh_features(self, agent, chunk: int = 512) -> None:
-        """Recompute the stored belief features with the current belief encoder (one batched
+    def refresh_hidden(self, agent, chunk: int = 512) -> None:
+        """Recompute the stored hidden states with the current belief encoder (one batched
         GRU pass per chunk of meta-episodes), so the policy trains on up-to-date beliefs."""
         filled = torch.arange(self.capacity) < self.count.clamp(max=self.capacity).unsqueeze(1)
         for part in filled.nonzero().split(chunk):  # rows (task, slot)
             task, slot = part[:, 0], part[:, 1]
             seq = {k: self.data[k][task, slot].transpose(0, 1) for k in ("next_obs", "act", "rew")}
             h = agent.encoder(seq["next_obs"], seq["act"], seq["rew"].unsqueeze(-1))  # [T+1, M, H]
-            self.data["feat"][task, slot] = agent.features(h).transpose(0, 1)
+            self.data["h"][task, slot] = h.transpose(0, 1)
 
     def state_dict(self) -> dict:
         return {"data": self.data, "count": self.count}

@@ -1,8 +1,8 @@
 """Soft actor-critic (Haarnoja et al., 2018) on the augmented state x = [s, belief features].
 
-method.md §2.5: twin Q-networks with target copies (Polyak τ), a tanh-Gaussian policy, and a
-fixed or automatically tuned entropy temperature α. The belief features arrive detached, so
-RL gradients never reach the belief networks.
+Twin Q-networks with target copies (Polyak τ), a tanh-Gaussian policy, and a fixed or
+automatically tuned entropy temperature α ({eq}`eq-sac-target`, book chapter 6). The belief
+features arrive detached, so RL gradients never reach the belief networks.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from simbelief_edu.belief.vae import mlp
+from simbelief_edu.nets import mlp
 
 LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0
 
@@ -92,9 +92,11 @@ class SAC(nn.Module):
         tau: float = 0.005,
         alpha: float = 0.01,
         autotune_alpha: bool = False,
+        critic_grad_clip: float = float("inf"),
     ):
         super().__init__()
         self.gamma, self.tau, self.autotune_alpha = gamma, tau, autotune_alpha
+        self.critic_grad_clip = critic_grad_clip
         self.actor = Actor(input_dim, act_dim, hidden)
         self.critic = TwinQ(input_dim, act_dim, hidden)
         self.critic_target = TwinQ(input_dim, act_dim, hidden)
@@ -124,6 +126,8 @@ class SAC(nn.Module):
         loss_q = critic_loss(q1, q2, y)
         self.critic_opt.zero_grad()
         loss_q.backward()
+        if self.critic_grad_clip < float("inf"):  # the authors clamp each gradient value
+            nn.utils.clip_grad_value_(self.critic.parameters(), self.critic_grad_clip)
         self.critic_opt.step()
 
         a, log_prob = self.actor(x)

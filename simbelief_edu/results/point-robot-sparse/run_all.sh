@@ -8,7 +8,7 @@
 set -euo pipefail
 export OUT=${OUT:-runs/point-robot-sparse}
 export DEST=simbelief_edu/results/point-robot-sparse
-export BUDGET="--set num_iters=80 --set rl_updates_per_iter=100 --set rl_batch_per_task=32
+export BUDGET="--set num_iters=100 --set rl_updates_per_iter=100 --set rl_batch_per_task=32
   --set belief_updates_per_iter=5 --set belief_batch_episodes_per_task=1 --set lr_policy=3e-4
   --set buffer_episodes_per_task=20 --set eval_every=10 --set checkpoint_every=10"
 mkdir -p "$OUT"

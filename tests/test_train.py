@@ -203,3 +203,23 @@ def test_sac_batch_pairs_tasks_at_matched_time_steps():
     t = b["rew"] - 1000.0 * torch.arange(4).view(4, 1)  # [4, 64] time indices
     assert torch.equal(t, t[:1].expand_as(t))  # sample m of every task is at the same step
     assert len(t[0].unique()) > 10  # and the steps themselves are random
+
+
+def _latent_belief_stats(tmp_path, anchor_weight: float) -> dict:
+    """Belief statistics (``Run.belief_stats``) after a short SimBelief run."""
+    cfg = make_config("point-robot-sparse", "smoke", anchor_weight=anchor_weight, num_iters=12,
+                      rl_updates_per_iter=40, belief_updates_per_iter=4, num_train_tasks=16,
+                      rl_batch_tasks=8, eval_every=12, seed=0)  # fmt: skip
+    return train(cfg, tmp_path / f"anchor{anchor_weight}", progress=False).history[-1]
+
+
+def test_the_anchor_keeps_the_latent_belief_from_collapsing(tmp_path):
+    """The metric loss on samples z ~ b̃ shrinks σ̃ (noise in ‖z_i − z_j‖₁ only adds to its
+    error when the target d is small); the anchor KL(b̃ ‖ sg b) holds log σ̃² up. Without the
+    anchor it falls towards its clamp at −10 (measured: −7.4 after these 12 iterations, −4.0
+    with the anchor)."""
+    with_anchor = _latent_belief_stats(tmp_path, 1.0)
+    without = _latent_belief_stats(tmp_path, 0.0)
+    assert with_anchor["latent_logvar"] > -5.0, with_anchor
+    assert without["latent_logvar"] < with_anchor["latent_logvar"] - 2.0, (without, with_anchor)
+    assert with_anchor["latent_mu_spread"] > 1e-3  # the means still differ across tasks

@@ -1,9 +1,16 @@
-"""Summaries of shipped training runs (``simbelief_edu/results/<env>/<agent>-seed<N>/``).
+"""Summaries of shipped training runs (``simbelief_edu/results/<env>/<variant>-seed<N>/``).
 
-Each run folder holds what the CLI wrote: ``config.json``, ``metrics.csv`` (meta-test curve),
-``eval.json`` (final meta-test on test and OOD tasks), ``commands.txt`` (the exact commands,
-with the git hash). ``python -m simbelief_edu.report <env>`` prints the table of mean ± std
-over seeds and writes it to ``summary.md`` beside the runs, with the curves in ``curves.png``.
+Each run folder holds what the CLI wrote: ``config.json``, ``metrics.csv`` (the meta-test
+curve and training diagnostics), ``eval.json`` (the final meta-test on test and OOD tasks,
+per task, over several meta-episodes), ``commands.txt`` (the exact commands, with the git
+hash) and ``versions.json``. Runs are grouped by *variant*, the folder name before
+``-seed``.
+
+Aggregates follow Agarwal et al. (2021): the interquartile mean (IQM) over all (run, task)
+scores, with 95% intervals from a **stratified bootstrap** (runs resampled with replacement
+within each task), and the probability of improvement P(X > Y). We compute them with NumPy
+(``rliable``, the reference implementation, does not import with pandas 3 here).
+``python -m simbelief_edu.report <env>`` writes ``summary.md`` and the figures beside the runs.
 """
 
 from __future__ import annotations
@@ -11,15 +18,17 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import trim_mean
 
 RESULTS = Path(__file__).parent / "results"
 
 
 def load_runs(env: str, root: Path = RESULTS) -> dict[str, list[dict]]:
-    """Runs of ``env`` per agent: each a dict with its config, curve rows and final eval."""
+    """Runs of ``env`` per variant: each a dict with its config, curve rows and final eval."""
     runs: dict[str, list[dict]] = {}
     for folder in sorted((root / env).glob("*-seed*")):
         with open(folder / "metrics.csv") as f:
@@ -31,57 +40,135 @@ def load_runs(env: str, root: Path = RESULTS) -> dict[str, list[dict]]:
             "eval": json.loads((folder / "eval.json").read_text()),
             "commands": (folder / "commands.txt").read_text().strip().splitlines(),
         }
-        runs.setdefault(run["config"]["agent"], []).append(run)
+        runs.setdefault(folder.name.rsplit("-seed", 1)[0], []).append(run)
     return runs
 
 
-def _mean_std(values: list[float]) -> str:
-    return f"{np.mean(values):.2f} ± {np.std(values):.2f}"
+def iqm(scores: np.ndarray) -> float:
+    """Interquartile mean: the mean of the middle 50% of all scores (25% trimmed each side)."""
+    return float(trim_mean(np.asarray(scores).ravel(), 0.25))
+
+
+def stratified_bootstrap_ci(
+    scores: np.ndarray,
+    statistic: Callable[[np.ndarray], float] = iqm,
+    reps: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """``statistic`` of ``scores`` [runs, tasks] and its percentile bootstrap interval, runs
+    resampled with replacement independently within each task (column)."""
+    rng = np.random.default_rng(seed)
+    n_runs, n_tasks = scores.shape
+    idx = rng.integers(n_runs, size=(reps, n_runs, n_tasks))
+    stats = [statistic(np.take_along_axis(scores, i, 0)) for i in idx]
+    lo, hi = np.quantile(stats, [(1 - confidence) / 2, (1 + confidence) / 2])
+    return statistic(scores), float(lo), float(hi)
+
+
+def probability_of_improvement(x: np.ndarray, y: np.ndarray) -> float:
+    """P(X > Y) of Agarwal et al. (2021): for each task, the Mann-Whitney probability that a
+    run of X scores above a run of Y (ties count ½), averaged over tasks. ``x`` [n, tasks],
+    ``y`` [m, tasks]."""
+    greater = (x[:, None, :] > y[None, :, :]).mean((0, 1))
+    ties = (x[:, None, :] == y[None, :, :]).mean((0, 1))
+    return float((greater + 0.5 * ties).mean())
+
+
+def poi_ci(
+    x: np.ndarray, y: np.ndarray, reps: int = 2000, confidence: float = 0.95, seed: int = 0
+) -> tuple[float, float, float]:
+    """P(X > Y) and its stratified bootstrap interval (both agents' runs resampled)."""
+    rng = np.random.default_rng(seed)
+    stats = []
+    for _ in range(reps):
+        ix = rng.integers(len(x), size=x.shape)
+        iy = rng.integers(len(y), size=y.shape)
+        stats.append(
+            probability_of_improvement(np.take_along_axis(x, ix, 0), np.take_along_axis(y, iy, 0))
+        )
+    lo, hi = np.quantile(stats, [(1 - confidence) / 2, (1 + confidence) / 2])
+    return probability_of_improvement(x, y), float(lo), float(hi)
+
+
+def scores(runs: list[dict], split: str = "test", metric: str = "success", episode: int = -1):
+    """[runs, tasks] final meta-test scores: per task, ``metric`` (``success`` or ``return``)
+    of episode ``episode`` of the meta-episode, averaged over its meta-episodes."""
+    return np.array([[t[episode] for t in r["eval"][split][f"per_task_{metric}"]] for r in runs])
+
+
+COLUMNS = [  # (header, split, metric, episode)
+    ("test success ep1", "test", "success", 0),
+    ("test success ep2", "test", "success", 1),
+    ("test return ep2", "test", "return", 1),
+    ("OOD success ep2", "ood", "success", 1),
+]
 
 
 def summary_table(env: str, root: Path = RESULTS) -> str:
-    """Markdown table: final meta-test success/return per episode (test and OOD), mean ± std
-    over seeds, with the seeds and the wall time of training."""
+    """Markdown table: per variant, the seeds, the training wall time (mean, minutes), and the
+    IQM [95% stratified bootstrap CI] of each final meta-test score over (run, task)."""
     runs = load_runs(env, root)
     lines = [
-        "| agent | seeds | train time (min) | test success ep1 | test success ep2 | "
-        "test success any | test return ep2 | OOD success ep2 | OOD success any |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| variant | seeds | train time (min) | " + " | ".join(c[0] for c in COLUMNS) + " |",
+        "|---|---|---|" + "---|" * len(COLUMNS),
     ]
-    for agent, rs in sorted(runs.items()):
-        ev = [r["eval"] for r in rs]
-        lines.append(
-            f"| {agent} | {', '.join(str(r['config']['seed']) for r in rs)} "
-            f"| {_mean_std([r['curve'][-1]['wall_time'] / 60 for r in rs])} "
-            f"| {_mean_std([e['test']['success'][0] for e in ev])} "
-            f"| {_mean_std([e['test']['success'][-1] for e in ev])} "
-            f"| {_mean_std([e['test']['success_any'] for e in ev])} "
-            f"| {_mean_std([e['test']['return'][-1] for e in ev])} "
-            f"| {_mean_std([e['ood']['success'][-1] for e in ev])} "
-            f"| {_mean_std([e['ood']['success_any'] for e in ev])} |"
-        )
+    for variant, rs in sorted(runs.items()):
+        cells = []
+        for _, split, metric, episode in COLUMNS:
+            point, lo, hi = stratified_bootstrap_ci(scores(rs, split, metric, episode))
+            cells.append(f"{point:.2f} [{lo:.2f}, {hi:.2f}]")
+        minutes = np.mean([r["curve"][-1]["wall_time"] / 60 for r in rs])
+        seeds = ", ".join(str(r["config"]["seed"]) for r in rs)
+        lines.append(f"| {variant} | {seeds} | {minutes:.1f} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def plot_curves(env: str, root: Path = RESULTS, metric: str = "test_success_ep2"):
-    """Meta-test ``metric`` against training wall time: one line per seed, mean per agent."""
+def _mean_ci(values: np.ndarray, reps: int = 2000, seed: int = 0) -> tuple:
+    """Mean over runs (axis 0) and its bootstrap 95% interval, per column."""
+    rng = np.random.default_rng(seed)
+    boot = values[rng.integers(len(values), size=(reps, len(values)))].mean(1)
+    return values.mean(0), *np.quantile(boot, [0.025, 0.975], axis=0)
+
+
+def plot_curves(env: str, root: Path = RESULTS, metric: str = "test_success_ep2", variants=None):
+    """Meta-test ``metric`` against training iterations: the mean over seeds per variant with a
+    bootstrap 95% band, and each seed as a thin line."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
-    for k, (agent, rs) in enumerate(sorted(load_runs(env, root).items())):
-        color = f"C{k}"
-        for r in rs:
-            minutes = [row["wall_time"] / 60 for row in r["curve"]]
-            ax.plot(minutes, [row[metric] for row in r["curve"]], color=color, alpha=0.3, lw=1)
-        mean = np.mean([[row[metric] for row in r["curve"]] for r in rs], axis=0)
-        minutes = np.mean([[row["wall_time"] / 60 for row in r["curve"]] for r in rs], axis=0)
-        ax.plot(minutes, mean, color=color, lw=2, label=f"{agent} (mean of {len(rs)} seeds)")
-    ax.set(
-        xlabel="training wall time (min, 1 thread)", ylabel=metric.replace("_", " "), ylim=(0, 1)
-    )
-    ax.legend(loc="lower right")
-    ax.set_title(env)
+    fig, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
+    runs = load_runs(env, root)
+    for k, variant in enumerate(variants or sorted(runs)):
+        rs, color = runs[variant], f"C{k}"
+        x = np.array([row["iteration"] for row in rs[0]["curve"]])
+        y = np.array([[row[metric] for row in r["curve"]] for r in rs])
+        for line in y:
+            ax.plot(x, line, color=color, alpha=0.25, lw=0.8)
+        mean, lo, hi = _mean_ci(y)
+        ax.fill_between(x, lo, hi, color=color, alpha=0.15)
+        ax.plot(x, mean, color=color, lw=2, label=f"{variant} ({len(rs)} seeds)")
+    ax.set(xlabel="training iteration", ylabel=metric.replace("_", " "), title=env)
+    ax.legend(fontsize=7, loc="upper left")
     return fig
+
+
+def plot_improvement(env: str, reference: str, root: Path = RESULTS, split: str = "test"):
+    """P(``reference`` > other) on the final ep-2 success, with stratified bootstrap 95%
+    intervals, for every other variant: above ½, ``reference`` tends to score higher."""
+    import matplotlib.pyplot as plt
+
+    runs = load_runs(env, root)
+    others = [v for v in sorted(runs) if v != reference]
+    x = scores(runs[reference], split)
+    estimates = [poi_ci(x, scores(runs[v], split)) for v in others]
+    fig, ax = plt.subplots(figsize=(5.5, 0.5 + 0.45 * len(others)), layout="constrained")
+    for k, (point, lo, hi) in enumerate(estimates):
+        ax.plot([lo, hi], [k, k], color="tab:blue", lw=4, alpha=0.5)
+        ax.plot([point], [k], "o", color="tab:blue")
+    ax.axvline(0.5, color="k", ls=":", lw=1)
+    ax.set(yticks=range(len(others)), yticklabels=[f"{reference} > {v}" for v in others],
+           xlim=(0, 1), xlabel=f"P(X > Y), {split} success in episode 2")  # fmt: skip
+    return fig, dict(zip(others, estimates, strict=True))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -128,19 +128,25 @@ class Run:
                 x, b["act"].flatten(0, 1), b["rew"].flatten(), next_x.flatten(0, 1)
             )
             if self.latent_opts:
-                loss, latent_logs = self.agent.latent_loss({**b, "next_obs": b["true_next_obs"]})
-                for opt in self.latent_opts:
-                    opt.zero_grad()
-                loss.backward()
-                for part in (self.agent.latent_head, self.agent.latent.phi):
-                    torch.nn.utils.clip_grad_norm_(part.parameters(), cfg.latent_grad_clip)
-                for opt in self.latent_opts:
-                    opt.step()
-                logs.update({k: v.item() for k, v in latent_logs.items()})
+                logs.update(self.latent_step(b))
             for name, value in logs.items():
                 check_finite(name, value, self.iteration)
                 sums[name] = sums.get(name, 0.0) + value / cfg.rl_updates_per_iter
         return sums
+
+    def latent_step(self, b: dict[str, torch.Tensor]) -> dict[str, float]:
+        """One step of SimBelief's latent losses on a SAC batch ``b`` [N, M, ·] (from
+        ``buffer.sample_transitions``), with its own optimisers and the gradient-norm clip of
+        the latent head and φ; the dynamics models see the true next states."""
+        loss, logs = self.agent.latent_loss({**b, "next_obs": b["true_next_obs"]})
+        for opt in self.latent_opts:
+            opt.zero_grad()
+        loss.backward()
+        for part in (self.agent.latent_head, self.agent.latent.phi):
+            torch.nn.utils.clip_grad_norm_(part.parameters(), self.cfg.latent_grad_clip)
+        for opt in self.latent_opts:
+            opt.step()
+        return {k: v.item() for k, v in logs.items()}
 
     @torch.no_grad()
     def belief_stats(self) -> dict[str, float]:

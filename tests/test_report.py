@@ -1,39 +1,75 @@
-"""The summary of shipped runs: mean ± std over seeds per agent, from the run folders."""
+"""The summary of shipped runs: IQM with stratified bootstrap intervals, probability of
+improvement, per variant, from the run folders."""
 
 import json
 
-from simbelief_edu.report import load_runs, summary_table
+import numpy as np
+import pytest
+
+from simbelief_edu.report import (
+    iqm,
+    load_runs,
+    poi_ci,
+    probability_of_improvement,
+    stratified_bootstrap_ci,
+    summary_table,
+)
 
 
-def _fake_run(root, agent, seed, success_ep2):
-    folder = root / "point-robot-sparse" / f"{agent}-seed{seed}"
+def _fake_run(root, variant, seed, per_task_ep2, agent="simbelief"):
+    folder = root / "point-robot-sparse" / f"{variant}-seed{seed}"
     folder.mkdir(parents=True)
     (folder / "config.json").write_text(json.dumps({"agent": agent, "seed": seed}))
-    (folder / "metrics.csv").write_text("iteration,wall_time\n10,60.0\n20,120.0\n")
-    metrics = {"return": [0.5, 2.0], "success": [0.1, success_ep2], "success_any": success_ep2}
-    (folder / "eval.json").write_text(json.dumps({"test": metrics, "ood": metrics}))
+    (folder / "metrics.csv").write_text(
+        "iteration,wall_time,test_success_ep2\n10,60.0,0.2\n20,120.0,0.4\n"
+    )
+    per_task = [[0.0, s] for s in per_task_ep2]
+    split = {"per_task_success": per_task, "per_task_return": per_task}
+    (folder / "eval.json").write_text(json.dumps({"test": split, "ood": split}))
     (folder / "commands.txt").write_text(f"simbelief-edu train --seed {seed}\n")
 
 
-def test_summary_table_aggregates_over_seeds(tmp_path):
+def test_iqm_is_the_mean_of_the_middle_half():
+    assert iqm(np.arange(1, 9)) == pytest.approx(4.5)  # mean of 3, 4, 5, 6
+    assert iqm(np.array([0, 0, 0, 0, 1, 1, 1, 100.0])) == pytest.approx(0.5)  # outlier ignored
+
+
+def test_stratified_bootstrap_interval_brackets_the_estimate_and_shrinks_with_agreement():
+    rng = np.random.default_rng(0)
+    spread = rng.uniform(size=(5, 20))
+    point, lo, hi = stratified_bootstrap_ci(spread)
+    assert lo <= point <= hi and hi - lo > 0.05
+    assert stratified_bootstrap_ci(np.full((5, 20), 0.3)) == pytest.approx((0.3, 0.3, 0.3))
+
+
+def test_probability_of_improvement():
+    x, y = np.ones((5, 4)), np.zeros((5, 4))
+    assert probability_of_improvement(x, y) == 1.0 and probability_of_improvement(y, x) == 0.0
+    assert probability_of_improvement(x, x) == 0.5  # ties count one half
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(size=(5, 6)), rng.uniform(size=(4, 6))
+    assert probability_of_improvement(a, b) + probability_of_improvement(b, a) == pytest.approx(1)
+    point, lo, hi = poi_ci(a, b, reps=200)
+    assert lo <= point <= hi
+
+
+def test_summary_table_groups_by_variant_and_aggregates_over_runs_and_tasks(tmp_path):
     for seed, s in enumerate([0.6, 0.8]):
-        _fake_run(tmp_path, "simbelief", seed, s)
-    _fake_run(tmp_path, "varibad", 0, 0.3)
+        _fake_run(tmp_path, "simbelief", seed, [s, s, s, s])
+    _fake_run(tmp_path, "no-metric", 0, [0.3, 0.3, 0.3, 0.3])
+    _fake_run(tmp_path, "varibad", 0, [0.1, 0.1, 0.1, 0.1], agent="varibad")
     runs = load_runs("point-robot-sparse", tmp_path)
-    assert sorted(runs) == ["simbelief", "varibad"] and len(runs["simbelief"]) == 2
+    assert sorted(runs) == ["no-metric", "simbelief", "varibad"] and len(runs["simbelief"]) == 2
     table = summary_table("point-robot-sparse", tmp_path)
     row = next(line for line in table.splitlines() if line.startswith("| simbelief"))
-    assert "| 0, 1 |" in row and "| 2.00 ± 0.00 |" in row  # seeds; 120 s = 2 min
-    assert "0.70 ± 0.10" in row  # test success ep2: mean and std of 0.6, 0.8
+    assert "| 0, 1 | 2.0 |" in row  # seeds; 120 s = 2 min
+    assert "0.70 [0.60, 0.80]" in row  # test success ep2: IQM of 0.6 ×4 and 0.8 ×4
+    assert "| 0.00 [0.00, 0.00] |" in row  # ep1 is 0 everywhere
 
 
 def test_plot_curves_draws_one_line_per_seed_and_a_mean(tmp_path):
     for seed in range(2):
-        _fake_run(tmp_path, "simbelief", seed, 0.5)
-    for r in (tmp_path / "point-robot-sparse").iterdir():
-        (r / "metrics.csv").write_text(
-            "iteration,wall_time,test_success_ep2\n10,60,0.2\n20,120,0.4\n"
-        )
+        _fake_run(tmp_path, "simbelief", seed, [0.5])
     from simbelief_edu.report import plot_curves
 
     fig = plot_curves("point-robot-sparse", tmp_path)

@@ -2,9 +2,12 @@
 
 Each task is played for several meta-episodes (``meta_episodes``; 5 in the presets), each a
 fresh reset of the belief. Metrics per episode e of the meta-episode: the return, and the
-success (the goal reached at some step of episode e). ``meta_test`` keeps them per task so
-results can be aggregated over seeds *and* tasks (IQM with bootstrap intervals,
-``simbelief_edu.report``).
+success, by the environment's ``success_rule`` (:func:`episode_success`): the goal reached at
+some step of episode e (``"reach"``: Point-Robot, Ant), or the fraction of the episode's last
+half spent within the threshold (``"hold"``: Cheetah-Vel, where every run passes through its
+target speed while accelerating, and panda-gym, which judges success at the episode's end).
+``meta_test`` keeps them per task so results can be aggregated over seeds *and* tasks (IQM with
+bootstrap intervals, ``simbelief_edu.report``).
 """
 
 from __future__ import annotations
@@ -14,25 +17,43 @@ import torch
 
 from simbelief_edu.rollout import run_meta_episodes
 
+SUCCESS_RULES = ("reach", "hold")
 
-def episode_metrics(rollout: dict[str, torch.Tensor], episodes_per_task: int) -> dict[str, list]:
+
+def episode_success(success: torch.Tensor, rule: str = "reach") -> torch.Tensor:
+    """An episode's success score from its per-step successes ``success`` [..., H] (bool).
+
+    ``"reach"``: 1 if the goal was reached at any step. ``"hold"``: the fraction of the last
+    ⌈H/2⌉ steps within the threshold, so passing through the target once scores about 0.
+    """
+    if rule == "reach":
+        return success.any(-1).float()
+    if rule == "hold":
+        return success[..., success.shape[-1] // 2 :].float().mean(-1)
+    raise ValueError(f"unknown success rule {rule!r}; choose one of {', '.join(SUCCESS_RULES)}")
+
+
+def episode_metrics(
+    rollout: dict[str, torch.Tensor], episodes_per_task: int, rule: str = "reach"
+) -> dict[str, list]:
     """Mean over tasks of the return and success of each episode of the meta-episode, and
-    the success over the whole meta-episode (goal reached at any step)."""
-    per_ep = per_episode(rollout, episodes_per_task)
+    ``success_any``: the best episode's success (for ``"reach"``, the goal reached at any step
+    of the meta-episode)."""
+    per_ep = per_episode(rollout, episodes_per_task, rule)
     return {
         "return": per_ep["return"].mean(0).tolist(),
         "success": per_ep["success"].mean(0).tolist(),
-        "success_any": rollout["success"].any(-1).float().mean().item(),
+        "success_any": per_ep["success"].amax(-1).mean().item(),
     }
 
 
-def per_episode(rollout: dict[str, torch.Tensor], episodes_per_task: int) -> dict:
+def per_episode(rollout: dict[str, torch.Tensor], episodes_per_task: int, rule: str = "reach"):
     """Return and success of each episode of each meta-episode: two [n, episodes] tensors."""
     n, T = rollout["rew"].shape
     shape = (n, episodes_per_task, T // episodes_per_task)
     return {
         "return": rollout["rew"].reshape(shape).sum(-1),
-        "success": rollout["success"].reshape(shape).any(-1).float(),
+        "success": episode_success(rollout["success"].reshape(shape), rule),
     }
 
 
@@ -45,14 +66,15 @@ def meta_test(
     ``success_any``) and, per task, the means over its meta-episodes (``per_task_return``,
     ``per_task_success``: [task][episode]).
     """
-    k = envs[0].episodes_per_task
+    k, rule = envs[0].episodes_per_task, envs[0].unwrapped.success_rule
     rng = np.random.default_rng(seed)
     runs = []
     for _ in range(meta_episodes):
         rollout = run_meta_episodes(
             envs, agent, policy, tasks, rng.integers(2**31, size=len(tasks)), deterministic=True
         )
-        runs.append({**per_episode(rollout, k), "any": rollout["success"].any(-1).float()})
+        per_ep = per_episode(rollout, k, rule)
+        runs.append({**per_ep, "any": per_ep["success"].amax(-1)})
     ret = torch.stack([r["return"] for r in runs]).mean(0)  # [n_tasks, k]
     succ = torch.stack([r["success"] for r in runs]).mean(0)
     return {

@@ -266,7 +266,9 @@ def _loop(run: Run, out_dir: Path, stop_after: int | None, progress: bool) -> Ru
         start = time.perf_counter()
         task_ids = run.rng.choice(cfg.num_train_tasks, cfg.tasks_per_iter, replace=False)
         rollout = run.collect(task_ids, repeats=cfg.rollouts_per_task)
-        train_metrics = episode_metrics(rollout, cfg.episodes_per_task)
+        train_metrics = episode_metrics(
+            rollout, cfg.episodes_per_task, run.envs[0].unwrapped.success_rule
+        )
         belief_loss = run.update_beliefs()
         if run.iteration % cfg.refresh_beliefs_every == 0:
             run.buffer.refresh_hidden(run.agent)

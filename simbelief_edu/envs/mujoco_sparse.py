@@ -49,6 +49,7 @@ class HalfCheetahVelSparseEnv(TaskDistribution, HalfCheetahEnv):
 
     metadata = OFFSCREEN_METADATA
     task_dim = 1
+    success_rule = "hold"  # a run passes through every speed while accelerating: hold it
 
     def __init__(
         self,

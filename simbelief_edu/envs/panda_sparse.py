@@ -47,6 +47,7 @@ class PandaSparseEnv(TaskDistribution, gym.Env):
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 25}
     task_dim = 3
+    success_rule = "hold"  # panda-gym's own success is judged at the episode's end
 
     def __init__(
         self,

@@ -57,6 +57,10 @@ class TaskDistribution:
 
     task_dim: int
     np_random: np.random.Generator  # provided by gymnasium.Env
+    success_rule: str = "reach"
+    """how an episode's per-step successes become its score (``evaluate.episode_success``):
+    ``"reach"`` (the goal reached at some step) or ``"hold"`` (the fraction of the episode's
+    last half spent within the threshold)"""
 
     def _init_tasks(self, task_seed: int, n_train_tasks: int, n_test_tasks: int) -> None:
         """Build the fixed pool: ``n_train_tasks + n_test_tasks`` tasks from ``task_seed``."""

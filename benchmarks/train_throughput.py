@@ -1,13 +1,14 @@
-"""Training throughput of SimBelief and VariBAD (issue: ≤ 25 s per full Point-Robot iteration,
-SimBelief's update step within 2× of VariBAD's).
+"""Seconds per training iteration at the authors' settings, per phase, against the compute floor.
 
-    python benchmarks/train_throughput.py [--out benchmarks/results/train_throughput.md]
+    python benchmarks/train_throughput.py [--env point-robot-sparse] [--out FILE.md]
 
-One torch thread. For the Point-Robot and Cheetah-Vel configs (full scale) it measures:
-env steps/s of the rollout loop (policy + online belief) next to the bare env stepping with
-random actions, RL updates/s, belief updates/s; and the seconds of one full Point-Robot
-iteration (5 task rollouts + 25 belief updates + a refresh of the beliefs stored in a full
-buffer + 1000 RL updates).
+One torch thread, the ``full`` preset (the authors' batch sizes: each iteration collects 5 tasks
+× 5 meta-episodes, makes 25 belief updates on 16 tasks × 2 meta-episodes, recomputes the belief
+states stored in a full buffer, and makes 1000 SAC updates on 16 tasks × 256 transitions, each
+followed by SimBelief's latent step). For each phase it measures seconds per call and counts the
+floating-point operations of one call with ``torch.utils.flop_counter.FlopCounterMode`` (the
+matrix products, forward and backward). The *floor* of a phase is that count divided by this
+core's measured matmul rate: the time it would take doing nothing but its matrix products.
 """
 
 from __future__ import annotations
@@ -19,92 +20,133 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 from simbelief_edu.configs import make_config
-from simbelief_edu.envs import make
+from simbelief_edu.envs import ENV_IDS
 from simbelief_edu.train import Run
 
 
-def timed(fn, repeat: int) -> float:
-    """Seconds per call of ``fn`` (after one warm-up call)."""
+def matmul_rate(repeat: int = 50) -> float:
+    """FLOP/s of a [4096, 128] × [128, 128] product (the SAC critic's hidden layer)."""
+    a, b = torch.randn(4096, 128), torch.randn(128, 128)
+    for _ in range(5):
+        a @ b
+    start = time.perf_counter()
+    for _ in range(repeat):
+        a @ b
+    return 2 * 4096 * 128 * 128 * repeat / (time.perf_counter() - start)
+
+
+def seconds_and_flops(fn, repeat: int) -> tuple[float, float]:
+    """Seconds per call of ``fn`` (after a warm-up call) and the FLOPs of one call."""
     fn()
+    with FlopCounterMode(display=False) as counter:
+        fn()
     start = time.perf_counter()
     for _ in range(repeat):
         fn()
-    return (time.perf_counter() - start) / repeat
+    return (time.perf_counter() - start) / repeat, counter.get_total_flops()
 
 
-def bare_env_steps_per_s(env_name: str, steps: int = 4000) -> float:
-    env = make(env_name)
-    rng = np.random.default_rng(0)
-    env.reset(seed=0)
-    start = time.perf_counter()
-    for _ in range(steps):
-        _, _, term, trunc, _ = env.step(
-            rng.uniform(-1, 1, env.action_space.shape).astype(np.float32)
-        )
-        if term or trunc:
-            env.reset()
-    return steps / (time.perf_counter() - start)
+def phases(run: Run) -> dict[str, tuple[object, int, int]]:
+    """name → (callable, calls per iteration, timing repeats) for one iteration's phases."""
+    cfg, filled = run.cfg, run.buffer.filled_tasks()
+    b = run.buffer.sample_transitions(filled[: cfg.rl_batch_tasks], cfg.rl_batch_per_task)
+    with torch.no_grad():
+        x = torch.cat([b["obs"], run.agent.features(b["h"])], -1).flatten(0, 1)
+        next_x = torch.cat([b["next_obs"], run.agent.features(b["next_h"])], -1).flatten(0, 1)
+    act, rew = b["act"].flatten(0, 1), b["rew"].flatten()
+    episodes = run.buffer.sample_episodes(filled[: cfg.belief_batch_tasks], 2)
 
+    def collect():
+        run.collect(np.arange(cfg.tasks_per_iter), repeats=cfg.rollouts_per_task)
 
-def measure(env_name: str, agent: str) -> dict:
-    cfg = make_config(env_name, "full", agent)
-    run = Run(cfg)
-    ids = np.arange(cfg.tasks_per_iter)
-    run.collect(ids, random=True)  # something in the buffer
-    run.collect(ids + cfg.tasks_per_iter, random=True)
-    steps = cfg.tasks_per_iter * run.buffer.T
-    collect_s = timed(lambda: run.collect(ids), 2)
-    cfg.belief_updates_per_iter, cfg.rl_updates_per_iter = 5, 50
-    belief_s = timed(run.update_beliefs, 2) / 5
-    rl_s = timed(run.update_policy, 2) / 50
-    run.buffer.count[:] = cfg.buffer_episodes_per_task  # a full buffer (values do not matter)
-    refresh_s = timed(lambda: run.buffer.refresh_hidden(run.agent), 1)
-    row = {
-        "env": env_name,
-        "agent": agent,
-        "rollout steps/s": steps / collect_s,
-        "bare env steps/s": bare_env_steps_per_s(env_name),
-        "RL updates/s": 1 / rl_s,
-        "belief updates/s": 1 / belief_s,
-        "s per refresh (full buffer)": refresh_s,
+    def belief_update():
+        loss, _ = run.agent.loss(episodes)
+        run.belief_opt.zero_grad()
+        loss.backward()
+        run.belief_opt.step()
+
+    def sample():
+        ids = filled[torch.randperm(len(filled))[: cfg.rl_batch_tasks]]
+        run.buffer.sample_transitions(ids, cfg.rl_batch_per_task)
+
+    @torch.no_grad()
+    def features():
+        run.agent.features(b["h"]), run.agent.features(b["next_h"])
+
+    n_rl = cfg.rl_updates_per_iter
+    out = {
+        f"rollouts ({cfg.tasks_per_iter} tasks × {cfg.rollouts_per_task})": (collect, 1, 1),
+        "belief update (ELBO)": (belief_update, cfg.belief_updates_per_iter, 3),
+        "refresh of the stored beliefs (full buffer)": (
+            lambda: run.buffer.refresh_hidden(run.agent),
+            1,
+            1,
+        ),
+        "SAC batch sampling": (sample, n_rl, 20),
+        "belief features of x, x'": (features, n_rl, 20),
+        "SAC update (critics, actor, targets)": (
+            lambda: run.sac.update(x, act, rew, next_x),
+            n_rl,
+            20,
+        ),
     }
-    full = make_config(env_name, "full", agent)
-    row["s per full iteration"] = (
-        collect_s
-        + full.belief_updates_per_iter * belief_s
-        + full.rl_updates_per_iter * rl_s
-        + refresh_s
-    )
-    return row
+    if run.latent_opts:
+        out["latent step (SimBelief)"] = (lambda: run.latent_step(b), n_rl, 20)
+    return out
+
+
+def measure(env: str, agent: str, rate: float) -> list[str]:
+    torch.manual_seed(0)
+    cfg = make_config(env, "full", agent, init_rollouts_per_task=1)
+    run = Run(cfg)
+    for ids in np.array_split(np.arange(cfg.num_train_tasks), 4):
+        run.collect(ids, random=True)
+    # a full buffer for the refresh: copy the first meta-episode into every slot
+    for key, value in run.buffer.data.items():
+        value[:] = value[:, :1]
+    run.buffer.count[:] = cfg.buffer_episodes_per_task
+    rows, total, floor_total = [], 0.0, 0.0
+    for name, (fn, calls, repeat) in phases(run).items():
+        sec, flops = seconds_and_flops(fn, repeat)
+        floor = flops / rate
+        total, floor_total = total + calls * sec, floor_total + calls * floor
+        ratio = f"{sec / floor:.1f}" if flops else "–"
+        rows.append(f"| {agent} | {name} | {calls} | {1e3 * sec:,.1f} | {flops / 1e9:.2f} | "
+                    f"{1e3 * floor:,.1f} | {ratio} | {calls * sec:.1f} |")  # fmt: skip
+    rows.append(f"| {agent} | **one iteration** | | | | {floor_total:.1f} s | "
+                f"{total / floor_total:.1f} | **{total:.1f}** |")  # fmt: skip
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", default="benchmarks/results/train_throughput.md")
+    parser.add_argument("--env", default="point-robot-sparse", choices=ENV_IDS)
+    parser.add_argument("--agents", default="simbelief,varibad")
+    parser.add_argument("--out", default=None, help="also write the table to this file")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    rows = [measure(e, a) for e in ("point-robot-sparse", "cheetah-vel-sparse")
-            for a in ("simbelief", "varibad")]  # fmt: skip
-    keys = list(rows[0])
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    for r in rows:
-        cells = [f"{v:,.0f}" if isinstance(v, float) and v >= 100 else
-                 f"{v:.2f}" if isinstance(v, float) else str(v) for v in r.values()]  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    for env in ("point-robot-sparse", "cheetah-vel-sparse"):
-        sb, vb = (next(r for r in rows if r["env"] == env and r["agent"] == a)
-                  for a in ("simbelief", "varibad"))  # fmt: skip
-        ratio = vb["belief updates/s"] / sb["belief updates/s"]
-        lines.append(f"\n{env}: SimBelief's belief update takes {ratio:.2f}× VariBAD's.")
-    header = (f"Measured by `python benchmarks/train_throughput.py` on {platform.node()} "
-              f"({platform.processor() or platform.machine()}), torch {torch.__version__}, "
-              f"1 thread, {time.strftime('%Y-%m-%d %H:%M')}.\n\n")  # fmt: skip
+    rate = matmul_rate()
+    lines = [
+        "| agent | phase | calls / iteration | ms / call | GFLOP / call | floor ms / call | "
+        "× floor | s / iteration |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for agent in args.agents.split(","):
+        lines += measure(args.env, agent, rate)
+    header = (
+        f"`python benchmarks/train_throughput.py --env {args.env}` on {platform.node()} "
+        f"({platform.machine()}), torch {torch.__version__}, 1 thread, "
+        f"{time.strftime('%Y-%m-%d %H:%M')}; `full` preset (the authors' batch sizes). "
+        f"Matmul rate of this core: {rate / 1e9:.0f} GFLOP/s ([4096, 128] × [128, 128]).\n\n"
+    )
     text = header + "\n".join(lines) + "\n"
     print(text)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text)
 
 
 if __name__ == "__main__":

@@ -281,3 +281,20 @@ def test_reward_term_decodes_the_whole_meta_episode_from_every_belief():
         dec, b["obs"], b["act"], b["rew"], b["next_obs"], m[half], half
     )
     assert 0.5 * expected.item() < est.item() < 2 * expected.item()
+
+
+def test_split_reward_decoder_equals_one_layer_on_the_concatenation():
+    """W_x [s, a, s'] + W_m m + b is the first layer W [s, a, s', m] + b, and the broadcast
+    decoding of K beliefs × T transitions equals decoding the expanded pairs."""
+    torch.manual_seed(0)
+    dec = RewardDecoder(DS, DA, DM)
+    b = _batch()
+    m = torch.randn(3, B, DM)
+    full = torch.nn.Linear(2 * DS + DA + DM, 64)
+    with torch.no_grad():
+        full.weight.copy_(torch.cat([dec.first_x.weight, dec.first_m.weight], 1))
+        full.bias.copy_(dec.first_x.bias)
+    xs = [b["obs"][None], b["act"][None], b["next_obs"][None], m[:, None]]
+    pairs = torch.cat([x.expand(3, T, B, x.shape[-1]) for x in xs], -1)
+    expected = dec.rest(full(pairs))
+    torch.testing.assert_close(dec(*xs), expected, rtol=1e-5, atol=1e-6)

@@ -205,6 +205,35 @@ def test_sac_batch_pairs_tasks_at_matched_time_steps():
     assert len(t[0].unique()) > 10  # and the steps themselves are random
 
 
+def test_sac_batch_reads_one_stored_step_per_sample():
+    """Every key of a sample comes from the same stored (task, meta-episode, step): obs, act,
+    rew, true next state at t, h at t and t + 1, the next policy state at t + 1 (or the true
+    next state at the last step), and only from filled meta-episodes."""
+    torch.manual_seed(0)
+    from simbelief_edu.rl.buffer import TaskBuffer
+
+    buf = TaskBuffer(5, 3, 7, 2, 1, 4)
+    for value in buf.data.values():
+        value.copy_(torch.randn_like(value))
+    buf.count[:] = torch.tensor([1, 2, 3, 5, 0])
+    tasks = torch.tensor([3, 0, 2, 1])
+    b = buf.sample_transitions(tasks, 50)
+    d = buf.data
+    for i, task in enumerate(tasks.tolist()):
+        for m in range(50):
+            match = (d["obs"][task] == b["obs"][i, m]).all(-1).nonzero()  # (episode, step)
+            assert len(match) == 1
+            ep, t = match[0].tolist()
+            assert ep < min(buf.count[task].item(), buf.capacity)
+            assert torch.equal(b["act"][i, m], d["act"][task, ep, t])
+            assert b["rew"][i, m] == d["rew"][task, ep, t]
+            assert torch.equal(b["true_next_obs"][i, m], d["next_obs"][task, ep, t])
+            assert torch.equal(b["h"][i, m], d["h"][task, ep, t])
+            assert torch.equal(b["next_h"][i, m], d["h"][task, ep, t + 1])
+            policy_next = d["next_obs"][task, ep, t] if t == 6 else d["obs"][task, ep, t + 1]
+            assert torch.equal(b["next_obs"][i, m], policy_next)
+
+
 def _latent_belief_stats(tmp_path, anchor_weight: float) -> dict:
     """Belief statistics (``Run.belief_stats``) after a short SimBelief run."""
     cfg = make_config("point-robot-sparse", "smoke", anchor_weight=anchor_weight, num_iters=12,

@@ -46,13 +46,9 @@ def reward_log_likelihood_loss(
     restrict decoding to the past). The batch is averaged.
     """
     T, K = obs.shape[0], m.shape[0]
-
-    def expand(x: torch.Tensor) -> torch.Tensor:  # [T, B, ·] → [K, T, B, ·]
-        return x.unsqueeze(0).expand(K, *x.shape)
-
-    m_all = m.unsqueeze(1).expand(K, T, *m.shape[1:])
-    pred = decoder(expand(obs), expand(act), expand(next_obs), m_all)
-    err = (pred - expand(rew)).pow(2).squeeze(-1)  # [K, T, B]
+    # transitions [1, T, B, ·] and beliefs [K, 1, B, d] broadcast to K × T decodings
+    pred = decoder(obs[None], act[None], next_obs[None], m[:, None])  # [K, T, B, 1]
+    err = (pred.squeeze(-1) - rew.squeeze(-1)).pow(2)  # [K, T, B]
     # When only K of the T+1 beliefs are decoded, (T+1)/K makes the sum an unbiased estimate.
     return err.mean(1).sum(0).mean() * (T + 1) / K
 

@@ -51,14 +51,23 @@ class BeliefEncoder(nn.Module):
 
 
 class RewardDecoder(nn.Module):
-    """p(r_{t+1} | s_t, a_t, s_{t+1}, m): a 64-32 MLP predicting the reward's mean."""
+    """p(r_{t+1} | s_t, a_t, s_{t+1}, m): a 64-32 MLP predicting the reward's mean.
 
-    def __init__(self, obs_dim: int, act_dim: int, latent_dim: int):
+    Its first layer is W [s, a, s', m] + b written as W_x [s, a, s'] + W_m m + b, so the
+    transition part and the belief part can have different leading shapes that broadcast: K
+    beliefs × T transitions cost K + T first-layer products instead of K · T (the ELBO
+    decodes every belief on every transition, {eq}`eq-elbo`).
+    """
+
+    def __init__(self, obs_dim: int, act_dim: int, latent_dim: int, hidden: int = 64):
         super().__init__()
-        self.net = mlp([2 * obs_dim + act_dim + latent_dim, 64, 32, 1])
+        self.first_x = nn.Linear(2 * obs_dim + act_dim, hidden)
+        self.first_m = nn.Linear(latent_dim, hidden, bias=False)
+        self.rest = nn.Sequential(nn.ReLU(), mlp([hidden, 32, 1]))
 
     def forward(self, obs, act, next_obs, m) -> torch.Tensor:
-        return self.net(torch.cat([obs, act, next_obs, m], -1))
+        """Inputs [..., ·] whose leading shapes broadcast (e.g. [1, T, B, ·] and [K, 1, B, d])."""
+        return self.rest(self.first_x(torch.cat([obs, act, next_obs], -1)) + self.first_m(m))
 
 
 def reparameterise(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

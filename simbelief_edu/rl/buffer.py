@@ -50,23 +50,31 @@ class TaskBuffer:
 
         The time steps are shared across tasks (sample m of every task is at the same step t_m
         of one of its meta-episodes), so tasks can be compared at matched time steps."""
-        n = len(task_ids)
-        tasks = task_ids.unsqueeze(1).expand(n, per_task)
-        eps = self._random_episodes(task_ids, per_task)
-        t = torch.randint(0, self.T, (per_task,)).expand(n, per_task)
-        d = self.data
+        eps = self._random_episodes(task_ids, per_task)  # [n, per_task]
+        t = torch.randint(0, self.T, (per_task,)).expand(len(task_ids), per_task)
+        # one flat row index per sample, so each key is a single index_select
+        row = task_ids.unsqueeze(1) * self.capacity + eps
+        i, i_h = (row * self.T + t).flatten(), (row * (self.T + 1) + t).flatten()
+        shape = (len(task_ids), per_task)
+
+        def take(key: str, index: torch.Tensor) -> torch.Tensor:
+            value = self.data[key]
+            flat = value.view(-1, *value.shape[3:])  # [tasks · capacity · steps, ·]
+            return flat.index_select(0, index).view(*shape, *value.shape[3:])
+
+        true_next = take("next_obs", i)
+        # the next state the policy saw: s_{t+1}, but a reset state after the last step
+        next_policy_obs = take("obs", (row * self.T + (t + 1).clamp(max=self.T - 1)).flatten())
         last = t == self.T - 1
-        # the next policy state: s_{t+1} as seen by the policy (a reset state after a boundary)
-        next_policy_obs = d["obs"][tasks, eps, (t + 1).clamp(max=self.T - 1)]
-        next_policy_obs[last] = d["next_obs"][tasks, eps, t][last]
+        next_policy_obs[last] = true_next[last]
         return {
-            "obs": d["obs"][tasks, eps, t],
-            "h": d["h"][tasks, eps, t],
-            "act": d["act"][tasks, eps, t],
-            "rew": d["rew"][tasks, eps, t],
+            "obs": take("obs", i),
+            "h": take("h", i_h),
+            "act": take("act", i),
+            "rew": take("rew", i),
             "next_obs": next_policy_obs,
-            "true_next_obs": d["next_obs"][tasks, eps, t],
-            "next_h": d["h"][tasks, eps, t + 1],
+            "true_next_obs": true_next,
+            "next_h": take("h", i_h + 1),
         }
 
     def sample_episodes(self, task_ids: torch.Tensor, per_task: int = 1) -> dict[str, torch.Tensor]:

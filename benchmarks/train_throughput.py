@@ -105,7 +105,7 @@ def measure(env: str, agent: str, rate: float) -> list[str]:
     for ids in np.array_split(np.arange(cfg.num_train_tasks), 4):
         run.collect(ids, random=True)
     # a full buffer for the refresh: copy the first meta-episode into every slot
-    for key, value in run.buffer.data.items():
+    for value in run.buffer.data.values():
         value[:] = value[:, :1]
     run.buffer.count[:] = cfg.buffer_episodes_per_task
     rows, total, floor_total = [], 0.0, 0.0

@@ -1,8 +1,10 @@
-"""Command line: ``simbelief-edu train | eval``.
+"""Command line: ``simbelief-edu train | eval | export``.
 
 simbelief-edu train --env point-robot-sparse --agent simbelief --scale full --seed 0 --out runs/pr0
 simbelief-edu train --resume runs/pr0          # continue a killed run from its checkpoint
 simbelief-edu eval runs/pr0                    # meta-test on test and OOD tasks → eval.json
+simbelief-edu export runs/pr0 --out pr0.pt     # the policy and belief networks only
+simbelief-edu eval pr0.pt                      # meta-test an exported agent → pr0.eval.json
 """
 
 from __future__ import annotations
@@ -95,8 +97,10 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 def cmd_eval(args: argparse.Namespace) -> None:
     from simbelief_edu.train import load_run
+    from simbelief_edu.trained import load_agent
 
-    run = load_run(args.run_dir)
+    source = Path(args.run_dir)
+    run = load_agent(source) if source.is_file() else load_run(source)
     start = time.perf_counter()
     result = {
         "run_dir": str(args.run_dir),
@@ -107,13 +111,21 @@ def cmd_eval(args: argparse.Namespace) -> None:
         **{split: run.evaluate(split, run.cfg.eval_meta_episodes) for split in ("test", "ood")},
     }
     result["eval_seconds"] = round(time.perf_counter() - start, 2)
-    out = Path(args.out) if args.out else Path(args.run_dir) / "eval.json"
+    default = source.with_suffix(".eval.json") if source.is_file() else source / "eval.json"
+    out = Path(args.out) if args.out else default
     out.write_text(json.dumps(result, indent=2))
     for split in ("test", "ood"):
         r = result[split]
         print(f"{split}: return per episode {r['return']}, success per episode {r['success']}, "
               f"success any {r['success_any']:.2f}")  # fmt: skip
     print(f"wrote {out}")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from simbelief_edu.trained import export_agent
+
+    path = export_agent(args.run_dir, args.out)
+    print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB: config, belief networks, policy)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,9 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="override a config field, e.g. --set num_iters=200")  # fmt: skip
     tr.set_defaults(func=cmd_train)
     ev = sub.add_parser("eval", help="meta-test a trained run on test and OOD tasks")
-    ev.add_argument("run_dir")
-    ev.add_argument("--out", help="JSON path (default RUN_DIR/eval.json)")
+    ev.add_argument("run_dir", help="a run folder, or an agent file written by export")
+    ev.add_argument("--out", help="JSON path (default RUN_DIR/eval.json, AGENT.eval.json)")
     ev.set_defaults(func=cmd_eval)
+    ex = sub.add_parser("export", help="write a run's policy and belief networks (a few kB)")
+    ex.add_argument("run_dir")
+    ex.add_argument("--out", required=True, help="file to write, e.g. agent.pt")
+    ex.set_defaults(func=cmd_export)
     return parser
 
 

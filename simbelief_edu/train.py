@@ -40,6 +40,16 @@ def check_finite(name: str, value: float, iteration: int) -> None:
         raise FloatingPointError(f"{name} loss is {value} at iteration {iteration}")
 
 
+def sample_task_splits(env, cfg: Config, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The run's train, test and OOD tasks, drawn in that order from ``rng`` (the generator
+    ``seed_everything(cfg.seed)`` returns), so a seed always gives the same tasks."""
+    return {
+        "train": env.unwrapped.sample_tasks(cfg.num_train_tasks, "train", rng),
+        "test": env.unwrapped.sample_tasks(cfg.num_test_tasks, "test", rng),
+        "ood": env.unwrapped.sample_tasks(cfg.num_test_tasks, "ood", rng),
+    }
+
+
 class Run:
     """Everything a training run holds: envs, tasks, agent, SAC, buffer, optimiser, history."""
 
@@ -53,11 +63,7 @@ class Run:
         if cfg.num_train_tasks > pool:
             raise ValueError(f"num_train_tasks={cfg.num_train_tasks} exceeds the {pool} train "
                              f"tasks of {cfg.env}")  # fmt: skip
-        self.tasks = {
-            "train": env.unwrapped.sample_tasks(cfg.num_train_tasks, "train", self.rng),
-            "test": env.unwrapped.sample_tasks(cfg.num_test_tasks, "test", self.rng),
-            "ood": env.unwrapped.sample_tasks(cfg.num_test_tasks, "ood", self.rng),
-        }
+        self.tasks = sample_task_splits(env, cfg, self.rng)
         obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
         self.agent = make_agent(cfg.agent, obs_dim, act_dim, cfg)
         vae = [*self.agent.encoder.parameters(), *self.agent.reward_decoder.parameters()]

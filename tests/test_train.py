@@ -157,6 +157,11 @@ def test_cli_train_resume_and_eval(tmp_path, capsys):
     result = json.loads((out / "eval.json").read_text())
     assert len(result["test"]["success"]) == 2 and len(result["ood"]["return"]) == 2
     assert "simbelief-edu train --scale smoke" in (out / "commands.txt").read_text()
+    # an exported agent evaluates to the same numbers as its run
+    assert cli(["export", str(out), "--out", str(tmp_path / "agent.pt")]) == 0
+    assert cli(["eval", str(tmp_path / "agent.pt")]) == 0
+    exported = json.loads((tmp_path / "agent.eval.json").read_text())
+    assert exported["test"] == result["test"] and exported["ood"] == result["ood"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,139 @@
+"""Trained agents without their training state: export, load, meta-test, watch (book ch. 7-9).
+
+A training checkpoint holds everything a resumed run needs, replay buffer included (hundreds of
+MB). What a reader needs to meta-test or watch an agent is much smaller: the config, the belief
+networks and the policy. ``export_agent`` writes just that (a few hundred kB), ``load_agent``
+reads it back with the run's own train/test/OOD tasks, and ``meta_episode_gif`` films one
+meta-episode: episode 1 exploring, episode 2 exploiting what the belief has learned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from simbelief_edu.agents import make_agent
+from simbelief_edu.configs import Config
+from simbelief_edu.envs import make
+from simbelief_edu.envs.render import save_gif
+from simbelief_edu.evaluate import meta_test
+from simbelief_edu.rl.sac import SAC
+from simbelief_edu.rollout import to_env_action
+from simbelief_edu.train import CHECKPOINT, sample_task_splits
+
+
+@dataclass
+class TrainedAgent:
+    """A trained agent: its config, belief networks (``agent``), policy and tasks."""
+
+    cfg: Config
+    iteration: int
+    agent: torch.nn.Module
+    policy: SAC
+    tasks: dict[str, np.ndarray]
+
+    def evaluate(self, split: str = "test", meta_episodes: int | None = None) -> dict:
+        """Meta-test on the run's ``split`` tasks, exactly as ``Run.evaluate`` does."""
+        n = self.cfg.eval_meta_episodes if meta_episodes is None else meta_episodes
+        tasks = self.tasks[split]
+        envs = [make(self.cfg.env, episodes_per_task=self.cfg.episodes_per_task)
+                for _ in range(len(tasks))]  # fmt: skip
+        return meta_test(envs, self.agent, self.policy, tasks, self.cfg.seed + 1, n)
+
+
+def export_agent(run_dir: str | Path, path: str | Path) -> Path:
+    """Write the config, belief networks and actor of the run in ``run_dir`` to ``path``."""
+    source = Path(run_dir) / CHECKPOINT
+    if not source.exists():
+        raise FileNotFoundError(f"no checkpoint at {source}")
+    state = torch.load(source, weights_only=True)
+    actor = {k.removeprefix("actor."): v for k, v in state["sac"].items() if k.startswith("actor.")}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"config": state["config"], "iteration": state["iteration"],
+                "agent": state["agent"], "actor": actor}, path)  # fmt: skip
+    return path
+
+
+def load_agent(path: str | Path) -> TrainedAgent:
+    """Read an exported agent (``export_agent``); loaded with ``weights_only=True``."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no exported agent at {path}")
+    state = torch.load(path, weights_only=True)
+    if "actor" not in state:
+        raise ValueError(f"{path} is not an exported agent (a training checkpoint? use "
+                         f"export_agent(run_dir, path) first)")  # fmt: skip
+    cfg = Config(**state["config"])
+    env = make(cfg.env)
+    obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
+    agent = make_agent(cfg.agent, obs_dim, act_dim, cfg)
+    agent.load_state_dict(state["agent"])
+    policy = SAC(obs_dim + agent.feature_dim, act_dim, cfg.policy_hidden)
+    policy.actor.load_state_dict(state["actor"])
+    tasks = sample_task_splits(env, cfg, np.random.default_rng(cfg.seed))
+    return TrainedAgent(cfg, state["iteration"], agent.eval(), policy.eval(), tasks)
+
+
+@torch.no_grad()
+def meta_episode_frames(
+    trained: TrainedAgent, task: np.ndarray, seed: int = 0, every: int = 1, **render_kwargs
+) -> tuple[list[np.ndarray], dict]:
+    """Film one meta-episode of the deterministic policy in ``task``: a frame after reset and
+    after every ``every``-th step, each labelled with its episode; also the per-episode
+    returns and whether the goal was reached (``info``)."""
+    from PIL import Image, ImageDraw
+
+    cfg, k = trained.cfg, trained.cfg.episodes_per_task
+    env = make(cfg.env, episodes_per_task=k, render_mode="rgb_array", **render_kwargs)
+    obs, _ = env.reset(seed=seed, options={"task": task})
+    h = trained.agent.initial_hidden(1)
+    returns, reached = np.zeros(k), np.zeros(k, dtype=bool)
+    frames, t, done = [], 0, False
+
+    def label(frame: np.ndarray, episode: int) -> np.ndarray:
+        image = Image.fromarray(np.ascontiguousarray(frame))
+        text = f"episode {episode + 1} of {k}" + (" (explore)" if episode == 0 else "")
+        ImageDraw.Draw(image).text((4, 2), text, fill=(0, 0, 0))
+        return np.asarray(image)
+
+    frames.append(label(env.render(), 0))
+    while not done:
+        x = torch.cat([torch.as_tensor(obs, dtype=torch.float32)[None],
+                       trained.agent.features(h)], -1)  # fmt: skip
+        a = trained.policy.act(x, deterministic=True)
+        episode = env.episode_index
+        obs, r, terminated, truncated, info = env.step(to_env_action(env, a[0].numpy()))
+        returns[episode] += r
+        reached[episode] |= bool(info["success"])
+        true_next = info["final_obs"] if info["episode_done"] else obs
+        rew = torch.tensor([[float(r)]])
+        h = trained.agent.step(h, torch.as_tensor(true_next, dtype=torch.float32)[None], a, rew)
+        done, t = terminated or truncated, t + 1
+        if t % every == 0 or done:
+            frames.append(label(env.render(), env.episode_index))
+    env.close()
+    return frames, {"return": returns.tolist(), "reached": reached.tolist()}
+
+
+def meta_episode_gif(
+    trained: TrainedAgent | str | Path,
+    path: str | Path,
+    split: str = "test",
+    task_index: int = 0,
+    seed: int = 0,
+    every: int = 1,
+    fps: int = 20,
+    **render_kwargs,
+) -> tuple[Path, dict]:
+    """Write a GIF of one meta-episode of ``trained`` (an agent or the path of an exported
+    one) in task ``task_index`` of ``split``; return its path and the meta-episode's
+    per-episode returns and successes."""
+    if not isinstance(trained, TrainedAgent):
+        trained = load_agent(trained)
+    task = trained.tasks[split][task_index]
+    frames, info = meta_episode_frames(trained, task, seed, every, **render_kwargs)
+    return save_gif(frames, path, fps), {"task": task.tolist(), **info}

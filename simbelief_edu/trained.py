@@ -3,8 +3,9 @@
 A training checkpoint holds everything a resumed run needs, replay buffer included (hundreds of
 MB). What a reader needs to meta-test or watch an agent is much smaller: the config, the belief
 networks and the policy. ``export_agent`` writes just that (a few hundred kB), ``load_agent``
-reads it back with the run's own train/test/OOD tasks, and ``meta_episode_gif`` films one
-meta-episode: episode 1 exploring, episode 2 exploiting what the belief has learned.
+reads it back with the run's own train/test/OOD tasks, ``play_meta_episode`` plays one
+meta-episode step by step, and ``meta_episode_gif`` films one: episode 1 exploring, episode 2
+exploiting what the belief has learned.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from simbelief_edu.agents import make_agent
 from simbelief_edu.configs import Config
 from simbelief_edu.envs import make
 from simbelief_edu.envs.render import save_gif
-from simbelief_edu.evaluate import meta_test
+from simbelief_edu.evaluate import meta_test, per_episode
 from simbelief_edu.rl.sac import SAC
 from simbelief_edu.rollout import to_env_action
 from simbelief_edu.train import CHECKPOINT, sample_task_splits
@@ -79,44 +80,54 @@ def load_agent(path: str | Path) -> TrainedAgent:
 
 
 @torch.no_grad()
-def meta_episode_frames(
-    trained: TrainedAgent, task: np.ndarray, seed: int = 0, every: int = 1, **render_kwargs
-) -> tuple[list[np.ndarray], dict]:
-    """Film one meta-episode of the deterministic policy in ``task``: a frame after reset and
-    after every ``every``-th step, each labelled with its episode; also the per-episode
-    returns and whether the goal was reached (``info``)."""
-    from PIL import Image, ImageDraw
+def play_meta_episode(
+    trained: TrainedAgent,
+    task: np.ndarray,
+    seed: int = 0,
+    render_every: int = 0,
+    **render_kwargs,
+) -> dict:
+    """One meta-episode of the deterministic policy in ``task``, beliefs updated online.
 
+    Returns per step ``rew`` [T], ``success`` [T] and the env's ``info`` dicts (e.g.
+    Cheetah's ``x_velocity``); with ``render_every`` = n > 0 also ``frames``: one after reset
+    and one after every n-th step, each labelled with its episode.
+    """
     cfg, k = trained.cfg, trained.cfg.episodes_per_task
-    env = make(cfg.env, episodes_per_task=k, render_mode="rgb_array", **render_kwargs)
+    render = {"render_mode": "rgb_array", **render_kwargs} if render_every else {}
+    env = make(cfg.env, episodes_per_task=k, **render)
     obs, _ = env.reset(seed=seed, options={"task": task})
     h = trained.agent.initial_hidden(1)
-    returns, reached = np.zeros(k), np.zeros(k, dtype=bool)
-    frames, t, done = [], 0, False
-
-    def label(frame: np.ndarray, episode: int) -> np.ndarray:
-        image = Image.fromarray(np.ascontiguousarray(frame))
-        text = f"episode {episode + 1} of {k}" + (" (explore)" if episode == 0 else "")
-        ImageDraw.Draw(image).text((4, 2), text, fill=(0, 0, 0))
-        return np.asarray(image)
-
-    frames.append(label(env.render(), 0))
+    out: dict[str, list] = {"rew": [], "success": [], "info": [], "frames": []}
+    if render_every:
+        out["frames"].append(_label(env.render(), 0, k))
+    done = False
     while not done:
         x = torch.cat([torch.as_tensor(obs, dtype=torch.float32)[None],
                        trained.agent.features(h)], -1)  # fmt: skip
         a = trained.policy.act(x, deterministic=True)
-        episode = env.episode_index
         obs, r, terminated, truncated, info = env.step(to_env_action(env, a[0].numpy()))
-        returns[episode] += r
-        reached[episode] |= bool(info["success"])
         true_next = info["final_obs"] if info["episode_done"] else obs
         rew = torch.tensor([[float(r)]])
         h = trained.agent.step(h, torch.as_tensor(true_next, dtype=torch.float32)[None], a, rew)
-        done, t = terminated or truncated, t + 1
-        if t % every == 0 or done:
-            frames.append(label(env.render(), env.episode_index))
+        out["rew"].append(float(r))
+        out["success"].append(bool(info["success"]))
+        out["info"].append(info)
+        done = terminated or truncated
+        if render_every and (len(out["rew"]) % render_every == 0 or done):
+            out["frames"].append(_label(env.render(), env.episode_index, k))
     env.close()
-    return frames, {"return": returns.tolist(), "reached": reached.tolist()}
+    return out
+
+
+def _label(frame: np.ndarray, episode: int, k: int) -> np.ndarray:
+    """``frame`` with "episode e of k" written in its top-left corner."""
+    from PIL import Image, ImageDraw
+
+    image = Image.fromarray(np.ascontiguousarray(frame))
+    text = f"episode {episode + 1} of {k}" + (" (explore)" if episode == 0 else "")
+    ImageDraw.Draw(image).text((4, 2), text, fill=(0, 0, 0))
+    return np.asarray(image)
 
 
 def meta_episode_gif(
@@ -130,10 +141,17 @@ def meta_episode_gif(
     **render_kwargs,
 ) -> tuple[Path, dict]:
     """Write a GIF of one meta-episode of ``trained`` (an agent or the path of an exported
-    one) in task ``task_index`` of ``split``; return its path and the meta-episode's
-    per-episode returns and successes."""
+    one) in task ``task_index`` of ``split``, a frame every ``every`` steps; return its path
+    and the meta-episode's per-episode returns and successes (the env's success rule)."""
     if not isinstance(trained, TrainedAgent):
         trained = load_agent(trained)
     task = trained.tasks[split][task_index]
-    frames, info = meta_episode_frames(trained, task, seed, every, **render_kwargs)
-    return save_gif(frames, path, fps), {"task": task.tolist(), **info}
+    played = play_meta_episode(trained, task, seed, every, **render_kwargs)
+    k, T = trained.cfg.episodes_per_task, len(played["rew"])
+    evaluated = per_episode({"rew": torch.tensor([played["rew"]]),
+                             "success": torch.tensor([played["success"]])}, k,
+                            make(trained.cfg.env).unwrapped.success_rule)  # fmt: skip
+    info = {"task": task.tolist(), "steps": T,
+            "return": evaluated["return"][0].tolist(),
+            "success": evaluated["success"][0].tolist()}  # fmt: skip
+    return save_gif(played["frames"], path, fps), info

@@ -7,7 +7,7 @@ import pytest
 
 from simbelief_edu.configs import make_config
 from simbelief_edu.train import train
-from simbelief_edu.trained import export_agent, load_agent, meta_episode_frames, meta_episode_gif
+from simbelief_edu.trained import export_agent, load_agent, meta_episode_gif, play_meta_episode
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +41,15 @@ def test_meta_episode_gif_films_both_episodes(trained_run, tmp_path):
 
     path = export_agent(trained_run[1], tmp_path / "agent.pt")
     loaded = load_agent(path)
-    frames, info = meta_episode_frames(loaded, loaded.tasks["test"][0], every=4, render_size=64)
+    played = play_meta_episode(loaded, loaded.tasks["test"][0], render_every=4, render_size=64)
     T = 2 * 60  # two episodes of 60 steps
-    assert len(frames) == 1 + T // 4 and frames[0].shape == (64, 64, 3)
-    assert len(info["return"]) == 2 and len(info["reached"]) == 2
-    assert not np.array_equal(frames[1], frames[-1])  # the robot moved
-    gif, info2 = meta_episode_gif(path, tmp_path / "pr.gif", every=4, render_size=64)
-    assert info2["return"] == info["return"]  # deterministic policy, same task and seed
+    assert len(played["rew"]) == T and len(played["info"]) == T
+    assert len(played["frames"]) == 1 + T // 4 and played["frames"][0].shape == (64, 64, 3)
+    assert not np.array_equal(played["frames"][1], played["frames"][-1])  # the robot moved
+    gif, info = meta_episode_gif(path, tmp_path / "pr.gif", every=4, render_size=64)
     assert iio.imread(gif).shape[1:3] == (64, 64)
+    assert info["steps"] == T and len(info["return"]) == 2 and len(info["success"]) == 2
+    # the same meta-episode as the un-rendered one: deterministic policy, same task and seed
+    assert sum(info["return"]) == pytest.approx(sum(played["rew"]))
+    quiet = play_meta_episode(loaded, loaded.tasks["test"][0])
+    assert quiet["rew"] == played["rew"] and quiet["frames"] == []

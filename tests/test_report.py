@@ -75,3 +75,13 @@ def test_plot_curves_draws_one_line_per_seed_and_a_mean(tmp_path):
     fig = plot_curves("point-robot-sparse", tmp_path)
     lines = fig.axes[0].lines
     assert len(lines) == 3 and list(lines[-1].get_ydata()) == [0.2, 0.4]
+
+
+def test_plot_episodes_draws_one_bar_per_variant_and_episode(tmp_path):
+    _fake_run(tmp_path, "simbelief", 0, [0.5, 0.5])
+    _fake_run(tmp_path, "varibad", 0, [0.25, 0.25], agent="varibad")
+    from simbelief_edu.report import plot_episodes
+
+    fig = plot_episodes("point-robot-sparse", "success", root=tmp_path)
+    heights = sorted(round(p.get_height(), 2) for p in fig.axes[0].patches)
+    assert heights == [0.0, 0.0, 0.25, 0.5]  # episode 1 is 0 in the fake runs

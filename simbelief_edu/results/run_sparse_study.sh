@@ -3,7 +3,7 @@
 # chapters 7 and 8): SimBelief and VariBAD × seeds 1-3 at one CPU budget, the `full` preset plus
 # the overrides in BUDGET, identical for both agents. Two runs side by side, one thread each;
 # each is trained, meta-tested on test + OOD tasks (5 meta-episodes per task), and its small
-# files copied to simbelief_edu/results/<env>/<agent>-seed<N>/. Killed runs resume from their
+# files and its exported agent (agent.pt) copied to simbelief_edu/results/<env>/<agent>-seed<N>/. Killed runs resume from their
 # checkpoints; finished ones are skipped.
 # Run from the repository root:  bash simbelief_edu/results/run_sparse_study.sh
 set -euo pipefail
@@ -28,6 +28,7 @@ job() {  # job ENV AGENT SEED: one training run, its evaluation, its files copie
   simbelief-edu eval "$dir"
   mkdir -p "$dest"
   cp "$dir"/{config.json,metrics.csv,eval.json,commands.txt,versions.json} "$dest/"
+  simbelief-edu export "$dir" --out "$dest/agent.pt"  # policy + belief networks, a few 100 kB
 }
 export -f job
 

@@ -162,8 +162,9 @@ def test_cheetah_reward_at_velocity_threshold(offset, inside):
     _, reward, _, _, info = env.step(action)
     assert info["x_velocity"] == v
     assert info["success"] is inside
-    ctrl = -0.1 * float(np.sum(action**2))
-    assert reward == pytest.approx(float(inside) + ctrl)
+    ctrl = -0.05 * float(np.sum(action**2))  # the authors' control cost
+    goal = 2.0 - abs(offset) * 0.5 if inside else 0.0  # 2 - |v_x - v| inside the band
+    assert reward == pytest.approx(goal + ctrl)
 
 
 @pytest.mark.parametrize(("factor", "inside"), [(0.5, True), (1.3, False)])

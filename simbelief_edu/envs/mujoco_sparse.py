@@ -4,7 +4,8 @@ No new physics and no new XML: each class subclasses the gymnasium environment, 
 ``step`` simulate, and only replaces the reward with a sparse, task-dependent one.
 
 * Cheetah-Vel-Sparse: the task is a target forward velocity ``v ~ U[0, 3]``; the reward is
-  ``1{|v_x - v| <= vel_threshold} - ctrl_cost``.
+  ``2 - |v_x - v|`` within ``vel_threshold`` of it, else 0, minus ``0.05 ||a||^2`` (the
+  authors' sparse reward and control cost).
 * Ant-Semicircle-Sparse: the task is a goal on the upper half circle of radius 1; the reward is
   ``1{||xy - goal|| <= goal_radius}`` plus the dense non-goal terms of Ant-v5
   (``- ctrl_cost - contact_cost + healthy_reward``), with no termination (fixed horizon).
@@ -42,7 +43,8 @@ class HalfCheetahVelSparseEnv(TaskDistribution, HalfCheetahEnv):
     action:      (6,) torques in [-1, 1]
     task:        target velocity ``(v,)``; train/test ``v ~ U[0, max_velocity]``, OOD
                  ``v ~ U(max_velocity, ood_max_velocity]``
-    reward:      ``1{|v_x - v| <= vel_threshold} - ctrl_cost_weight * ||a||^2``
+    reward:      ``(2 - |v_x - v|) 1{|v_x - v| <= vel_threshold} - ctrl_cost_weight ||a||^2``,
+                 ``ctrl_cost_weight = 0.05`` (both as in the authors' code)
     info:        HalfCheetah-v5's ``x_position``, ``x_velocity``, ``reward_ctrl``, plus
                  ``reward_goal``, ``"success"`` (within the threshold now), ``"task"``
     """
@@ -59,6 +61,7 @@ class HalfCheetahVelSparseEnv(TaskDistribution, HalfCheetahEnv):
         task_seed: int = 0,
         n_train_tasks: int = 80,
         n_test_tasks: int = 20,
+        ctrl_cost_weight: float = 0.05,
         **kwargs: Any,
     ) -> None:
         self.vel_threshold = check_nonnegative("vel_threshold", vel_threshold)
@@ -66,10 +69,10 @@ class HalfCheetahVelSparseEnv(TaskDistribution, HalfCheetahEnv):
         self.ood_max_velocity = check_nonnegative("ood_max_velocity", ood_max_velocity)
         if self.ood_max_velocity <= self.max_velocity:
             raise ValueError("ood_max_velocity must be greater than max_velocity")
-        super().__init__(**kwargs)  # HalfCheetahEnv: ctrl_cost_weight, render_mode, width, ...
+        super().__init__(ctrl_cost_weight=ctrl_cost_weight, **kwargs)  # render_mode, width, ...
         utils.EzPickle.__init__(
             self, vel_threshold, max_velocity, ood_max_velocity, task_seed, n_train_tasks,
-            n_test_tasks, **kwargs,
+            n_test_tasks, ctrl_cost_weight, **kwargs,
         )  # fmt: skip
         self.metadata = {**self.metadata, "render_modes": OFFSCREEN_METADATA["render_modes"]}
         self._init_tasks(task_seed, n_train_tasks, n_test_tasks)
@@ -99,8 +102,9 @@ class HalfCheetahVelSparseEnv(TaskDistribution, HalfCheetahEnv):
         obs, _, terminated, truncated, info = super().step(action)
         success = self.is_success(info["x_velocity"])
         del info["reward_forward"]  # the dense forward reward is not part of this task
-        info.update(reward_goal=float(success), success=success, task=self._task.copy())
-        return obs, float(success) + info["reward_ctrl"], terminated, truncated, info
+        goal = 2.0 - abs(float(info["x_velocity"]) - float(self._task[0])) if success else 0.0
+        info.update(reward_goal=goal, success=success, task=self._task.copy())
+        return obs, goal + info["reward_ctrl"], terminated, truncated, info
 
 
 # looking down (60 degrees) on the half circle of goals, from the -y side

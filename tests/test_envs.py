@@ -393,3 +393,12 @@ def test_plot_trajectory_draws_on_axes():
     out = plot_trajectory(ax, np.array([[0, 0], [0.1, 0.3], [0.2, 0.7]]), goal=[0.0, 1.0])
     assert out is ax
     assert len(ax.lines) >= 4 and len(ax.patches) == 1  # arena, goal, path, end; radius disc
+
+
+def test_only_the_settotalmass_notice_is_silenced(capfd):
+    import mujoco
+
+    make("cheetah-vel-sparse")  # compiles half_cheetah.xml, whose settotalmass MuJoCo flags
+    assert "settotalmass" not in capfd.readouterr().err
+    mujoco.get_mju_user_warning()("something else went wrong")
+    assert "WARNING: something else went wrong" in capfd.readouterr().err

@@ -17,6 +17,7 @@ render_mode="human")`` still works on a desktop (gymnasium then shows the ``rgb_
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import mujoco
@@ -32,6 +33,18 @@ from simbelief_edu.envs.tasks import (
     check_nonnegative,
     goals_on_circle,
 )
+
+
+def _drop_settotalmass_notice(message: str) -> None:
+    """MuJoCo warns, at every compile of gymnasium's half_cheetah.xml, that its
+    ``settotalmass`` attribute is deprecated (the model compiles as before). Print every other
+    MuJoCo warning as MuJoCo does."""
+    if "settotalmass" not in message:
+        print(f"WARNING: {message}", file=sys.stderr)
+
+
+if mujoco.get_mju_user_warning() is None:  # leave a handler the user installed alone
+    mujoco.set_mju_user_warning(_drop_settotalmass_notice)
 
 OFFSCREEN_METADATA = {"render_modes": ["rgb_array", "depth_array", "rgbd_tuple"], "render_fps": 20}
 

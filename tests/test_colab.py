@@ -104,19 +104,18 @@ def build_wheel(src_root: Path, out: Path, drop: str | None = None) -> Path:
     src.mkdir(parents=True)
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(src_root / name, src / name)
-    shutil.copytree(
-        src_root / "simbelief_edu", src / "simbelief_edu", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    skip = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(src_root / "simbelief_edu", src / "simbelief_edu", ignore=skip)
     if drop:
         pyproject = (src / "pyproject.toml").read_text()
         pattern = rf'\n\s*"{re.escape(drop)}[^"]*",'
         assert re.search(pattern, pyproject), f"{drop} is not a dependency"
         (src / "pyproject.toml").write_text(re.sub(pattern, "", pyproject, count=1))
     _run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out / "dist"), str(src)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out / "w"), str(src)],
         env=_clean_env(),
     )
-    return next((out / "dist").glob("simbelief_edu-*.whl"))
+    return next((out / "w").glob("simbelief_edu-*.whl"))
 
 
 RUNNER = textwrap.dedent(
@@ -194,7 +193,7 @@ def test_chapter_1_runs_on_colab(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     # the package came from the wheel the install cell installed, into the session venv
     where = _run(
-        [str(session / "bin" / "python"), "-c", "import simbelief_edu; print(simbelief_edu.__file__)"],
+        [str(session / "bin" / "python"), "-c", "import simbelief_edu as p; print(p.__file__)"],
         env=_clean_env(),
         cwd=tmp_path,
     ).stdout.strip()
@@ -205,4 +204,5 @@ def test_a_missing_dependency_fails(tmp_path):
     wheel = build_wheel(ROOT, tmp_path / "wheel", drop="scipy")
     result, _ = run_on_colab(tmp_path, wheel)
     assert result.returncode != 0
-    assert "ModuleNotFoundError" in result.stderr and "scipy" in result.stderr, result.stderr[-3000:]
+    error = result.stderr[-3000:]
+    assert "ModuleNotFoundError" in error and "scipy" in error, error

@@ -95,7 +95,7 @@ def _uncomment(line: str, indent: str, number: int) -> str:
     if not line.startswith(indent + "#"):
         raise ValueError(f"line {number}: skeleton lines must start with {indent + '#'!r}")
     body = line[len(indent) + 1 :]
-    return indent + (body[1:] if body.startswith(" ") else body)
+    return indent + body.removeprefix(" ") if body.strip() else ""
 
 
 def check_names(notebook: nbformat.NotebookNode) -> list[str]:

@@ -6,6 +6,8 @@ configuration. From it this module writes, in every notebook of ``book/``, ``sol
 
 - the badge line of the first (title) cell: a local image, ``book/_static/colab-badge.svg``
   (nothing is fetched from the web), linking to the notebook on Colab;
+- every other Colab link in the notebook's text (for example a chapter's link to its exercise
+  notebook), pointed at the same repository and branch;
 - the second cell, the install cell: it runs ``pip install "simbelief-edu @ git+<url>@<branch>"``
   only where ``google.colab`` is imported, that is on Colab, and does nothing elsewhere.
   Book notebooks tag it ``remove-cell`` so that the book hides it.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import posixpath
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +35,9 @@ import yaml
 FOLDERS = ("book", "solutions", "exercises")
 BADGE_SVG = "book/_static/colab-badge.svg"
 INSTALL_FIRST_LINE = "# Colab only: install simbelief-edu (does nothing elsewhere)"
+_COLAB_LINK = re.compile(
+    r"https://colab\.research\.google\.com/github/[^/\s]+/[^/\s]+/blob/[^/\s]+/(?P<path>[^)\s]+)"
+)
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,9 @@ def publish(nb: nbformat.NotebookNode, relpath: str, repo: Repository) -> nbform
     while rest and not rest[0].strip():
         rest = rest[1:]
     cells[0].source = "\n".join([title, "", badge] + (["", *rest] if rest else []))
+    for cell in cells[1:]:
+        if cell.cell_type == "markdown":
+            cell.source = _COLAB_LINK.sub(lambda m: colab_url(repo, m["path"]), cell.source)
     install = nbformat.v4.new_code_cell(install_source(repo))
     if relpath.startswith("book/"):
         install.metadata["tags"] = ["remove-cell"]

@@ -61,3 +61,7 @@ def test_a_new_url_rewrites_every_notebook(tmp_path, capsys):
     assert "github/someone/fork/blob/course-2027/exercises/ch02_belief.ipynb" in nb.cells[0].source
     assert nb.cells[1].source == install_source(repository(root))
     assert "git+https://github.com/someone/fork@course-2027" in nb.cells[1].source
+    chapter = nbformat.read(root / "book" / "ch00_setup.ipynb", as_version=4)
+    text = "\n".join(c.source for c in chapter.cells)
+    assert "github/someone/fork/blob/course-2027/exercises/ch00_warmup.ipynb" in text
+    assert "simbelief-edu/simbelief-edu" not in text

@@ -23,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import copy
 import posixpath
 import re
 import sys
@@ -141,11 +142,10 @@ def stale(root: Path) -> dict[Path, str]:
     repo = repository(root)
     out = {}
     for path in _notebooks(root):
-        text = path.read_text()
-        nb = nbformat.reads(text, as_version=4)
-        wanted = nbformat.writes(publish(nb, path.relative_to(root).as_posix(), repo)) + "\n"
-        if wanted != text:
-            out[path] = wanted
+        nb = nbformat.read(path, as_version=4)
+        wanted = publish(copy.deepcopy(nb), path.relative_to(root).as_posix(), repo)
+        if wanted != nb:  # the content, not its JSON layout
+            out[path] = nbformat.writes(wanted) + "\n"
     return out
 
 

@@ -2,10 +2,16 @@
 
 Each check calls both functions on the same seeded random inputs and, at the first
 mismatch, prints which input was used, what was expected and what came back.
+
+Every check also registers itself, so that the "Check your work" cell at the end of an
+exercise notebook, :func:`check_your_work`, can rerun them all quietly and list which pass.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -71,6 +77,7 @@ def check_function(
     of the first mismatch and raises ``AssertionError``.
     """
     label = name or getattr(candidate, "__name__", "your function")
+    _REGISTERED[label] = (candidate, reference, make_inputs, n, seed, rtol, atol)
     rng = np.random.default_rng(seed)
     for trial in range(n):
         args = make_inputs(rng)
@@ -84,3 +91,49 @@ def check_function(
             print("\n".join(lines))
             raise AssertionError(lines[0])  # the details are printed just above
     print(f"✓ {label} matches the reference on {n} random inputs")
+
+
+# name -> the arguments of its last check_function call
+_REGISTERED: dict[str, tuple] = {}
+
+
+def _latest(candidate: Callable[..., Any]) -> Callable[..., Any]:
+    """The learner's current definition of ``candidate`` (a cell may have been rerun since)."""
+    name = getattr(candidate, "__name__", None)
+    namespace = getattr(sys.modules.get("__main__"), "__dict__", {})
+    latest = namespace.get(name) if name else None
+    return latest if callable(latest) else candidate
+
+
+def check_your_work(expected: list[str]) -> dict[str, bool | None]:
+    """Rerun the notebook's checks quietly and print one line per check.
+
+    ``expected`` names the checks of the notebook, in order. A check whose cell has not run
+    yet is listed as such. Returns ``{name: True (passes) | False (fails) | None (not run)}``.
+    """
+    results: dict[str, bool | None] = {}
+    lines = []
+    for name in expected:
+        if name not in _REGISTERED:
+            results[name] = None
+            lines.append(f"· {name}: not checked yet (run the cell that checks it)")
+            continue
+        candidate, *rest = _REGISTERED[name]
+        quiet = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(quiet):
+                check_function(_latest(candidate), *rest, name=name)
+        except NotImplementedError:
+            results[name] = False
+            lines.append(f"✗ {name}: not written yet (it still raises NotImplementedError)")
+        except Exception as error:  # the check's own message says what is wrong
+            results[name] = False
+            why = str(error).splitlines()[0] if str(error) else type(error).__name__
+            lines.append(f"✗ {name}: {why}")
+        else:
+            results[name] = True
+            lines.append(f"✓ {name}")
+    passed = sum(v is True for v in results.values())
+    print(f"{passed} of {len(expected)} checks pass")
+    print("\n".join(lines))
+    return results

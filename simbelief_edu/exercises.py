@@ -1,10 +1,32 @@
 """Write student notebooks (``exercises/``) from the instructor notebooks (``solutions/``).
 
-In a solution notebook, each code region between a ``### BEGIN SOLUTION`` line and a
-``### END SOLUTION`` line becomes ``raise NotImplementedError("exercise: <hint>")`` at the
-same indentation. The hint is the text after ``### BEGIN SOLUTION:`` (if any). Markdown
-cells tagged ``solution`` become an answer placeholder. Outputs are cleared and the Colab
-badge is pointed at the exercise's own path.
+The notebooks in ``solutions/`` are nbgrader source notebooks (answer cells hold
+``### BEGIN SOLUTION`` / ``### END SOLUTION`` regions; check cells are autograder tests with
+points), so ``nbgrader generate_assignment`` makes a course's release from them (see the
+instructor guide). This module adds what nbgrader does not do, without needing nbgrader:
+
+- **skeletons**: a solution region may end with a ``### SKELETON`` block of commented lines;
+  the student sees them uncommented, with ``...`` for the missing pieces, after a
+  ``raise NotImplementedError("exercise: <hint>")`` that names the equation to use
+  (nbgrader leaves only ``raise NotImplementedError()``);
+- a **"Check your work" cell** at the end that reruns every auto-check of the notebook and
+  prints which pass (:func:`simbelief_edu.checks.check_your_work`);
+- **Colab-ready notebooks committed to the repository**: the badge and install cell point at
+  the exercise's own path (:mod:`simbelief_edu.publish`), outputs are cleared and the text is
+  deterministic, so a change to a solution shows as a readable diff of ``exercises/``.
+
+Markers in a solution code cell::
+
+    ### BEGIN SOLUTION: hint naming the equation, e.g. eq. (ex0-kl)
+    ratio = (logvar_q.exp() + (mu_q - mu_p) ** 2) / logvar_p.exp()
+    return 0.5 * (logvar_p - logvar_q + ratio - 1.0).sum(-1)
+    ### SKELETON
+    # ratio = (... + ...) / ...
+    # return 0.5 * (...).sum(-1)
+    ### END SOLUTION
+
+Without ``### SKELETON`` the region becomes the ``raise`` alone. Markdown cells tagged
+``solution`` (nbgrader: manually graded answers) become an answer placeholder.
 
 Usage::
 
@@ -21,48 +43,97 @@ from pathlib import Path
 
 import nbformat
 
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+from simbelief_edu import publish
+
+BEGIN, END, SKELETON = "### BEGIN SOLUTION", "### END SOLUTION", "### SKELETON"
 ANSWER_PLACEHOLDER = "*Write your answer here.*"
 _BEGIN_RE = re.compile(r"^(?P<indent>\s*)### BEGIN SOLUTION:?\s*(?P<hint>.*)$")
+_CHECK_NAME_RE = re.compile(r"check_function\((?:[^()]|\([^()]*\))*?name=\"([^\"]+)\"", re.DOTALL)
+CHECK_TITLE = "## Check your work"
 
 
 def blank_solutions(source: str) -> str:
-    """Replace every solution region of a code cell's source by a NotImplementedError."""
+    """Replace every solution region of a code cell's source by its student version.
+
+    The student version is ``raise NotImplementedError("exercise: <hint>")`` at the
+    region's indentation, followed by the region's skeleton (if it has one), uncommented.
+    """
     out: list[str] = []
-    inside = False
+    state, indent, hint = "outside", "", ""
     for number, line in enumerate(source.splitlines(), start=1):
         match = _BEGIN_RE.match(line)
         if match:
-            if inside:
+            if state != "outside":
                 raise ValueError(f"line {number}: nested {BEGIN!r}")
-            inside = True
+            state, indent = "solution", match["indent"]
             hint = (match["hint"] or "fill in this part").replace('"', "'")
-            out.append(f'{match["indent"]}raise NotImplementedError("exercise: {hint}")')
+        elif line.strip() == SKELETON:
+            if state != "solution":
+                raise ValueError(f"line {number}: {SKELETON!r} outside a solution region")
+            state = "skeleton"
+            out.append(f"{indent}# Exercise: replace each ... below, then delete this raise.")
+            out.append(f'{indent}raise NotImplementedError("exercise: {hint}")')
         elif line.strip() == END:
-            if not inside:
+            if state == "outside":
                 raise ValueError(f"line {number}: {END!r} without {BEGIN!r}")
-            inside = False
-        elif not inside:
+            if state == "solution":
+                out.append(f'{indent}raise NotImplementedError("exercise: {hint}")')
+            state = "outside"
+        elif state == "skeleton":
+            out.append(_uncomment(line, indent, number))
+        elif state == "outside":
             out.append(line)
-    if inside:
+    if state != "outside":
         raise ValueError(f"{BEGIN!r} without a matching {END!r}")
     return "\n".join(out)
+
+
+def _uncomment(line: str, indent: str, number: int) -> str:
+    """A skeleton line: ``<indent># code`` becomes ``<indent>code``."""
+    if not line.strip():
+        return ""
+    if not line.startswith(indent + "#"):
+        raise ValueError(f"line {number}: skeleton lines must start with {indent + '#'!r}")
+    body = line[len(indent) + 1 :]
+    return indent + body.removeprefix(" ") if body.strip() else ""
+
+
+def check_names(notebook: nbformat.NotebookNode) -> list[str]:
+    """The ``name=`` of every ``check_function`` call, in notebook order."""
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    return _CHECK_NAME_RE.findall(code)
+
+
+def check_your_work_cells(names: list[str]) -> list[nbformat.NotebookNode]:
+    """The closing cells: rerun every auto-check and list which pass."""
+    text = (
+        f"{CHECK_TITLE}\n\nRun this cell at any time: it reruns the auto-checks of this "
+        "notebook on the functions as you last defined them and lists which pass."
+    )
+    listed = "".join(f'\n        "{name}",' for name in names)
+    code = (
+        "from simbelief_edu.checks import check_your_work\n\n"
+        f"check_your_work(\n    [{listed}\n    ]\n)"
+    )
+    return [nbformat.v4.new_markdown_cell(text), nbformat.v4.new_code_cell(code)]
 
 
 def make_exercise(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """Return the student version of one solution notebook (``name`` is its file name)."""
     exercise = nbformat.v4.new_notebook(metadata=solution.metadata)
     for cell in solution.cells:
-        source = cell.source
         if cell.cell_type == "code":
-            new = nbformat.v4.new_code_cell(blank_solutions(source), metadata=cell.metadata)
+            new = nbformat.v4.new_code_cell(blank_solutions(cell.source), metadata=cell.metadata)
         elif "solution" in cell.metadata.get("tags", []):
             new = nbformat.v4.new_markdown_cell(ANSWER_PLACEHOLDER, metadata=cell.metadata)
         else:
-            source = source.replace(f"blob/main/solutions/{name}", f"blob/main/exercises/{name}")
-            new = nbformat.v4.new_markdown_cell(source, metadata=cell.metadata)
-        new.pop("id", None)
+            new = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata)
         exercise.cells.append(new)
+    names = check_names(solution)
+    if names:
+        exercise.cells.extend(check_your_work_cells(names))
+    for cell in exercise.cells:
+        cell.pop("id", None)
     return exercise
 
 
@@ -74,12 +145,17 @@ def render(notebook: nbformat.NotebookNode) -> str:
 
 def build(root: Path) -> dict[Path, str]:
     """Map each exercise path to the text it should have."""
+    repo = publish.repository(root)
     solutions = sorted((root / "solutions").glob("*.ipynb"))
     if not solutions:
         raise FileNotFoundError(f"no solution notebooks under {root / 'solutions'}")
     return {
         root / "exercises" / path.name: render(
-            make_exercise(nbformat.read(path, as_version=4), path.name)
+            publish.publish(
+                make_exercise(nbformat.read(path, as_version=4), path.name),
+                f"exercises/{path.name}",
+                repo,
+            )
         )
         for path in solutions
     }

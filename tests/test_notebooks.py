@@ -7,8 +7,10 @@ import nbformat
 import pytest
 import yaml
 
+from simbelief_edu.publish import repository
+
 ROOT = Path(__file__).resolve().parents[1]
-REPO_URL = "https://github.com/simbelief-edu/simbelief-edu"
+REPO = repository(ROOT)  # book/_config.yml's repository.url and branch
 NOTEBOOKS = sorted(
     p for d in ("book", "solutions", "exercises") for p in (ROOT / d).glob("*.ipynb")
 )
@@ -18,8 +20,7 @@ def convention_problems(nb: nbformat.NotebookNode, relpath: str) -> list[str]:
     """What breaks the notebook conventions of design.md (empty list when none)."""
     problems = []
     cells = nb.cells
-    badge = f"https://colab.research.google.com/github/{REPO_URL.split('github.com/')[1]}"
-    badge += f"/blob/main/{relpath}"
+    badge = f"https://colab.research.google.com/github/{REPO.slug}/blob/{REPO.branch}/{relpath}"
     if not cells or cells[0].cell_type != "markdown":
         problems.append("first cell is not a markdown title with the Colab badge")
     elif "colab-badge.svg" not in cells[0].source or f"({badge})" not in cells[0].source:

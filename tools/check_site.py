@@ -68,7 +68,7 @@ class _Links(HTMLParser):
                 self.refs.append(a[key])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse(path: Path) -> _Links:
     parser = _Links()
     parser.feed(path.read_text(encoding="utf-8", errors="replace"))
@@ -176,6 +176,7 @@ class PageReport:
     problems: list[str] = field(default_factory=list)
     equations: int = 0
     images: int = 0
+    loaded: list[str] = field(default_factory=list)  # the src of every image that loaded
     boxes: dict[str, int] = field(default_factory=dict)
     solutions_opened: int = 0
 
@@ -235,6 +236,7 @@ def check_page(context, base: str, site: Path, path: Path, screenshots: Path | N
             report.problems.append(f"{count - shown} of {count} {kind} boxes not visible")
     report.equations = seen["typeset"]
     report.images = len(seen["images"])
+    report.loaded = [img["src"] for img in seen["images"] if img["loaded"]]
     report.boxes = {kind: count for kind, (count, _) in seen["boxes"].items() if count}
     _check_solutions(page, report)
     if screenshots is not None:
@@ -256,10 +258,18 @@ def browser_available() -> str | None:
 
 
 def chromium() -> str | None:
+    """Debian's chromium, else a Chromium that Playwright has already installed, else None."""
     for name in ("chromium", "chromium-browser"):
         if found := shutil.which(name):
             return found
-    return None
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            bundled = p.chromium.executable_path
+    except Exception:  # no playwright, or no browser of its own
+        return None
+    return bundled if Path(bundled).is_file() else None
 
 
 @contextmanager

@@ -123,6 +123,14 @@ def _plain_docstring(app, what, name, obj, options, lines: list[str]) -> None:
     lines[:] = out
 
 
+def _mathjax_not_on_every_page(app, config) -> None:
+    # Jupyter Book adds every .js file under _static to every page: not MathJax's components,
+    # which its loader fetches on demand
+    config.html_js_files = [
+        js for js in config.html_js_files if not str(js).startswith(("mathjax/", "mathjax\\"))
+    ]
+
+
 def _check_mathjax(app) -> None:
     path = app.config.mathjax_path
     if app.builder.format != "html" or "://" in path or path.startswith("/"):
@@ -139,7 +147,8 @@ def _check_mathjax(app) -> None:
 def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     seen, kept = set(), []
     for script in context.get("script_files", []):
-        key = (str(script), tuple(sorted(getattr(script, "attributes", {}).items())))
+        name = getattr(script, "filename", script) or ""  # None and "" both mean inline
+        key = (str(name), tuple(sorted(getattr(script, "attributes", {}).items())))
         if key not in seen:
             seen.add(key)
             kept.append(script)
@@ -152,6 +161,7 @@ def setup(app):
     app.connect("autodoc-process-docstring", _plain_docstring, priority=600)  # after napoleon
     app.connect("autoapi-skip-member", _drop_inherited_docstring)
     app.connect("config-inited", _find_package)
+    app.connect("config-inited", _mathjax_not_on_every_page)
     app.connect("builder-inited", _check_mathjax)
     app.connect("html-page-context", _dedupe_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

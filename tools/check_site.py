@@ -10,7 +10,8 @@ For every page of the built HTML (``book/_build/html``):
   error or undefined macro, no raw TeX (``\\(``, ``\\[``, ``$$``) left in the visible text
   outside code, the theorem / proof / exercise / solution boxes visible, and every folded
   solution opening on a click;
-* a full-page screenshot per page in the screenshot folder.
+* a screenshot of every page in the screenshot folder: ``<page>.png``, the first screen a
+  reader sees (1280 x 900), and ``full/<page>.png``, the whole page.
 
 Usage:  python tools/check_site.py [book/_build/html] [--screenshots DIR]
 """
@@ -242,9 +243,11 @@ def check_page(context, base: str, site: Path, path: Path, screenshots: Path | N
     report.loaded = [img["src"] for img in seen["images"] if img["loaded"]]
     report.boxes = {kind: count for kind, (count, _) in seen["boxes"].items() if count}
     _check_solutions(page, report)
-    if screenshots is not None:
-        out = screenshots / (rel.replace("/", "__").removesuffix(".html") + ".png")
-        page.screenshot(path=str(out), full_page=True)
+    if screenshots is not None:  # the first screen a reader sees, and the whole page
+        name = rel.replace("/", "__").removesuffix(".html") + ".png"
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(screenshots / name))
+        page.screenshot(path=str(screenshots / "full" / name), full_page=True)
     page.close()
     return report
 
@@ -311,7 +314,7 @@ def iter_check_site(
     """Check every page of ``site`` (or the pages named in ``only``) in one browser."""
     site = Path(site).resolve()
     if screenshots is not None:
-        screenshots.mkdir(parents=True, exist_ok=True)
+        (screenshots / "full").mkdir(parents=True, exist_ok=True)
     todo = [
         p
         for p in pages(site)

@@ -57,10 +57,14 @@ def _download(dest: Path) -> Path:
     return tarball
 
 
+def _complete(target: Path) -> bool:
+    stamp = target / "VERSION"
+    return (target / ENTRY).is_file() and stamp.is_file() and stamp.read_text().strip() == VERSION
+
+
 def fetch(target: Path = TARGET) -> Path:
     """Make ``target / tex-mml-chtml.js`` exist (MathJax ``VERSION``); return the entry file."""
-    stamp = target / "VERSION"
-    if (target / ENTRY).is_file() and stamp.is_file() and stamp.read_text().strip() == VERSION:
+    if _complete(target):
         return target / ENTRY
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -71,17 +75,26 @@ def fetch(target: Path = TARGET) -> Path:
             else:
                 archive.extractall(tmp / "x")
         es5 = tmp / "x" / "package" / "es5"
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(parents=True)
+        # assemble beside the target and rename it into place, so that two processes fetching
+        # at once (pytest -n 2 on a fresh clone) never see half a copy
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".mathjax-", dir=target.parent.parent))
         for part in PARTS:
             source = es5 / part
             if source.is_dir():
-                shutil.copytree(source, target / part)
+                shutil.copytree(source, staging / part)
             else:
-                shutil.copy2(source, target / part)
-        shutil.copy2(tmp / "x" / "package" / "LICENSE", target / "LICENSE")
-    stamp.write_text(VERSION + "\n")
+                shutil.copy2(source, staging / part)
+        shutil.copy2(tmp / "x" / "package" / "LICENSE", staging / "LICENSE")
+        (staging / "VERSION").write_text(VERSION + "\n")
+        if _complete(target):  # another process was faster
+            shutil.rmtree(staging)
+        else:
+            shutil.rmtree(target, ignore_errors=True)  # an incomplete copy or another version
+            try:
+                staging.rename(target)
+            except OSError:  # another process was faster
+                shutil.rmtree(staging, ignore_errors=True)
     return target / ENTRY
 
 

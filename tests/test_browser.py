@@ -91,15 +91,18 @@ def test_boxes_equations_and_figures_are_there(reports):
         assert report.boxes.get("exercise", 0) >= 1, chapter
         assert report.solutions_opened == report.boxes.get("solution", 0) >= 1, chapter
         assert report.equations > 0, chapter
-    # figures drawn by executed cells: the heat maps and curves of chapter 4, loaded
-    figures = [src for src in reports["ch04_bisimulation.html"].loaded if "_images/" in src]
-    assert len(figures) >= 4, reports["ch04_bisimulation.html"].loaded
+    # figures drawn by executed cells, loaded
+    for chapter in ("ch02_belief", "ch05_theory", "ch07_mujoco"):
+        assert any("_images/" in src for src in reports[f"{chapter}.html"].loaded), chapter
 
 
-def test_ch04_shows_a_static_figure_not_a_widget(site):
+def test_ch04_shows_a_static_figure_not_a_widget(site, reports):
     html = (site / "ch04_bisimulation.html").read_text()
-    assert "widget-view" not in html and "ipywidgets" not in html  # the slider cell is removed
-    assert "draw_metric(ax, c_T)" in html  # the three-panel figure of c_T values is there
+    assert "ipywidgets" not in html and "widget-view+json" not in html  # slider cell removed
+    assert "embed-amd" not in html  # and no widget JavaScript to fetch from a CDN
+    assert '<span class="n">draw_metric</span>' in html  # the figure of three values of c_T
+    figures = [src for src in reports["ch04_bisimulation.html"].loaded if "_images/" in src]
+    assert len(figures) >= 4, figures
 
 
 # --- each breakage makes the check fail ---------------------------------------------------
@@ -107,11 +110,12 @@ def test_ch04_shows_a_static_figure_not_a_widget(site):
 BROKEN = {
     "image": ("ch00_setup.html", '<p><img alt="broken" src="_images/no-such-figure.png"></p>'),
     "link": ("ch01_bamdp.html", '<p><a href="ch05_theory.html#no-such-label">see</a></p>'),
-    "equation": (
+    "equation": (  # a TeX error, an undefined macro, an unbalanced brace, a lone $$
         "ch02_belief.html",
-        '<p><span class="math notranslate nohighlight">\\(\\frac{1}{\\)</span> and '
+        '<p><span class="math notranslate nohighlight">\\(x^{2}}\\)</span> and '
         '<span class="math notranslate nohighlight">\\(\\notamacro x\\)</span> and '
-        "$$ b_t(\\theta) $$ left as text</p>",
+        '<span class="math notranslate nohighlight">\\(\\frac{1}{2\\)</span> and '
+        "$$ b_t(\\theta) left open</p>",
     ),
 }
 
@@ -153,5 +157,8 @@ def test_a_broken_link_fails(broken_site):
 
 def test_a_broken_equation_fails(broken_reports):
     problems = broken_reports[BROKEN["equation"][0]].problems
-    assert sum("TeX error or undefined macro" in p for p in problems) == 2, problems
+    tex_errors = [p for p in problems if p.startswith("TeX error or undefined macro")]
+    assert len(tex_errors) == 2, problems  # x^{2}} and \notamacro
+    assert any(p.startswith("1 of ") and "equations not typeset" in p for p in problems)
+    assert any(p.startswith("raw TeX '\\\\('") for p in problems), problems  # \frac{1}{2
     assert any(p.startswith("raw TeX '$$'") for p in problems), problems

@@ -117,6 +117,7 @@ BROKEN = {
         '<span class="math notranslate nohighlight">\\(\\frac{1}{2\\)</span> and '
         "$$ b_t(\\theta) left open</p>",
     ),
+    "table": ("ch03_latent_dynamics.html", "<p>| setting | value | |---|---| | lr | 3e-4 |</p>"),
 }
 
 
@@ -162,3 +163,8 @@ def test_a_broken_equation_fails(broken_reports):
     assert any(p.startswith("1 of ") and "equations not typeset" in p for p in problems)
     assert any(p.startswith("raw TeX '\\\\('") for p in problems), problems  # \frac{1}{2
     assert any(p.startswith("raw TeX '$$'") for p in problems), problems
+
+
+def test_a_raw_markdown_table_fails(broken_reports):
+    problems = broken_reports[BROKEN["table"][0]].problems
+    assert any(p.startswith("raw Markdown table in the text") for p in problems), problems

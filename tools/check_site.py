@@ -7,9 +7,9 @@ For every page of the built HTML (``book/_build/html``):
 * in Chromium (Debian's ``chromium``, driven by Playwright; requests to other hosts are
   blocked, so the page must work offline): no console error and no uncaught exception, every
   image loaded (``naturalWidth > 0``), MathJax typeset every ``.math`` element with no TeX
-  error or undefined macro, no raw TeX (``\\(``, ``\\[``, ``$$``) left in the visible text
-  outside code, the theorem / proof / exercise / solution boxes visible, and every folded
-  solution opening on a click;
+  error or undefined macro, no raw TeX (``\\(``, ``\\[``, ``$$``) and no raw Markdown table
+  (``|---|``) left in the visible text outside code, the theorem / proof / exercise /
+  solution boxes visible, and every folded solution opening on a click;
 * a screenshot of every page in the screenshot folder: ``<page>.png``, the first screen a
   reader sees (1280 x 900), and ``full/<page>.png``, the whole page.
 
@@ -232,6 +232,10 @@ def check_page(context, base: str, site: Path, path: Path, screenshots: Path | N
         if at >= 0:
             context_text = seen["text"][max(0, at - 40) : at + 40].replace("\n", " ")
             report.problems.append(f"raw TeX {raw!r} in the text: ...{context_text}...")
+    table = re.search(r"\|\s*[-\u2013\u2014:]{1,3}\s*\|", seen["text"])
+    if table:
+        snippet = seen["text"][table.start() : table.start() + 60]
+        report.problems.append(f"raw Markdown table in the text: ...{snippet}...")
     for img in seen["images"]:
         if not img["loaded"]:
             report.problems.append(f"image not loaded: {img['src']}")

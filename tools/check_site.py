@@ -249,6 +249,7 @@ def check_page(context, base: str, site: Path, path: Path, screenshots: Path | N
     _check_solutions(page, report)
     if screenshots is not None:  # the first screen a reader sees, and the whole page
         name = rel.replace("/", "__").removesuffix(".html") + ".png"
+        page.mouse.move(0, 0)  # no hover effect left over from the clicks
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(screenshots / name))
         page.screenshot(path=str(screenshots / "full" / name), full_page=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import os
 import re
 import shutil
 import sys
@@ -230,11 +231,11 @@ def check_page(context, base: str, site: Path, path: Path, screenshots: Path | N
     for raw in RAW_TEX:
         at = seen["text"].find(raw)
         if at >= 0:
-            context_text = seen["text"][max(0, at - 40) : at + 40].replace("\n", " ")
+            context_text = " ".join(seen["text"][max(0, at - 40) : at + 40].split())
             report.problems.append(f"raw TeX {raw!r} in the text: ...{context_text}...")
     table = re.search(r"\|\s*[-\u2013\u2014:]{1,3}\s*\|", seen["text"])
     if table:
-        snippet = seen["text"][table.start() : table.start() + 60]
+        snippet = " ".join(seen["text"][table.start() : table.start() + 60].split())
         report.problems.append(f"raw Markdown table in the text: ...{snippet}...")
     for img in seen["images"]:
         if not img["loaded"]:
@@ -269,13 +270,20 @@ def browser_available() -> str | None:
     except ImportError:
         return "playwright is not installed (pip install playwright; it is in the dev extra)"
     if chromium() is None:
-        return "no chromium on PATH (Debian: apt-get install -y chromium)"
+        return "no chromium found (Debian: apt-get install -y chromium)"
     return None
 
 
 def chromium() -> str | None:
-    """Debian's chromium, else a Chromium that Playwright has already installed, else None."""
-    for name in ("chromium", "chromium-browser"):
+    """Debian's chromium, else a Chromium that Playwright has already installed, else None.
+
+    The environment variable CHROMIUM overrides the search: a path, or ``bundled`` for
+    Playwright's own browser (``playwright install chromium``, as the deploy workflow does).
+    """
+    choice = os.environ.get("CHROMIUM", "")
+    if choice and choice != "bundled":
+        return choice
+    for name in () if choice == "bundled" else ("chromium", "chromium-browser"):
         if found := shutil.which(name):
             return found
     try:

@@ -10,11 +10,13 @@
   method with no docstring of its own shows none (sphinx-autoapi would copy the parent's:
   gymnasium's long ``step`` and ``reset`` docstrings, in another format).
 
-The other two make the built book work offline, with no error in the browser console:
+The other fixes make the built book work offline, with no error in the browser console:
 
 * MathJax comes from ``_static/mathjax`` (``mathjax_path`` in ``_config.yml``), a copy that
   ``make assets`` (``tools/fetch_mathjax.py``) takes from the npm registry: a build without it
-  would show raw TeX, so it is a warning (an error under ``-W``).
+  would show raw TeX, so it is a warning (an error under ``-W``). Jupyter Book adds every
+  ``.js`` file under ``_static`` to every page; MathJax's components are taken out of that
+  list (its loader fetches the few it needs).
 * sphinx-thebe adds its configuration script, which declares ``const THEBE_JS_URL``, twice on
   Sphinx 7; the second copy throws "Identifier 'THEBE_JS_URL' has already been declared". Each
   page keeps one copy of every identical script.

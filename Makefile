@@ -1,16 +1,19 @@
 # Two commands for a fresh machine:  make book  |  make test
 # Both create .venv if missing and install the package with its extras. torch==2.13.0 (a CPU
 # build) goes in first when no torch is installed, so pip never pulls a multi-GB CUDA build.
+# Both also fetch MathJax 3 into book/_static/mathjax (make assets, from the npm registry), so
+# the built book typesets its equations offline.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+MATHJAX := book/_static/mathjax/tex-mml-chtml.js
 SIMBELIEF_SCALE ?= smoke
 export SIMBELIEF_SCALE
 export MUJOCO_GL ?= egl
 
-.PHONY: install book test lint format exercises clean
+.PHONY: install assets book test lint format exercises clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,11 +24,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-book: install
+$(MATHJAX): tools/fetch_mathjax.py
+	$(PYTHON) tools/fetch_mathjax.py
+	touch $@
+
+assets: $(MATHJAX)
+
+book: install assets
 	$(BIN)/jupyter-book build book -W --keep-going
 	@echo "book: open book/_build/html/index.html"
 
-test: install
+test: install assets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2 --dist loadfile --nbmake tests book solutions

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from simbelief_edu import sweep
 from simbelief_edu.cli import _override
 from simbelief_edu.cli import main as cli
 from simbelief_edu.sweep import load_grid, trials
@@ -34,6 +35,12 @@ def _results(out: Path, agent: str) -> tuple[list[dict], dict]:
         rows = [{k: v for k, v in row.items() if k != "wall_time"} for row in csv.DictReader(f)]
     ev = json.loads((_folder(out, agent) / "eval.json").read_text())
     return rows, {k: ev[k] for k in ("iteration", "config", "test", "ood")}
+
+
+@pytest.fixture
+def no_report(monkeypatch):
+    """Skip the summary and figures (seconds of bootstrap and matplotlib) where not checked."""
+    monkeypatch.setattr(sweep, "report", lambda grid: None)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +67,7 @@ def test_local_sweep_trains_evaluates_and_reports_every_run(finished):
         assert (finished / "point-robot-sparse" / figure).stat().st_size > 1000
 
 
-def test_finished_runs_are_skipped_not_retrained(finished, capsys):
+def test_finished_runs_are_skipped_not_retrained(finished, capsys, no_report):
     files = ("checkpoint.pt", "eval.json", "metrics.csv", "commands.txt")
     before = {(a, n): (_folder(finished, a) / n).stat().st_mtime_ns for a in AGENTS for n in files}
     assert cli(["sweep", *SMOKE, "--out", str(finished)]) == 0
@@ -75,7 +82,9 @@ def test_finished_runs_with_other_settings_are_an_error(finished, capsys):
     assert "holds a run with other settings: num_iters=4 (sweep: 5)" in err
 
 
-def test_killed_sweep_restarted_ends_like_an_uninterrupted_one(finished, tmp_path, capsys):
+def test_killed_sweep_restarted_ends_like_an_uninterrupted_one(
+    finished, tmp_path, capsys, no_report
+):
     cmd = [sys.executable, "-m", "simbelief_edu.cli", "sweep", *SMOKE, "--out", str(tmp_path),
            "--jobs", "1"]  # fmt: skip
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL)
@@ -96,7 +105,7 @@ def test_killed_sweep_restarted_ends_like_an_uninterrupted_one(finished, tmp_pat
         assert _results(tmp_path, agent) == _results(finished, agent)
 
 
-def test_ray_sweep_gives_the_same_runs(finished, tmp_path):
+def test_ray_sweep_gives_the_same_runs(finished, tmp_path, no_report):
     ray = pytest.importorskip("ray", reason='ray not installed: pip install "simbelief-edu[sweep]"')
     ray.init(num_cpus=2, include_dashboard=False)
     try:
@@ -105,7 +114,6 @@ def test_ray_sweep_gives_the_same_runs(finished, tmp_path):
         ray.shutdown()
     for agent in AGENTS:
         assert _results(tmp_path, agent) == _results(finished, agent)
-    assert (tmp_path / "point-robot-sparse" / "summary.md").exists()
 
 
 def test_missing_ray_names_the_pip_command(tmp_path, monkeypatch, capsys):

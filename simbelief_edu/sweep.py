@@ -90,16 +90,26 @@ def trials(grid: Grid) -> list[Trial]:
     or override fails before anything runs."""
     for name, values, known in (("env", grid.envs, FULL), ("agent", grid.agents, AGENTS)):
         if not isinstance(values, list) or not values:
-            raise ValueError(f"the sweep needs a non-empty list of {name}s, got {values!r}")
+            raise ValueError(f"{name}s must be a list without repeats, got {values!r}")
         for value in values:
-            if value not in known:
+            if not isinstance(value, str) or value not in known:
                 raise ValueError(f"unknown {name} {value!r}; choose from {', '.join(known)}")
-    if not grid.seeds or not all(type(s) is int and s >= 0 for s in grid.seeds):
-        raise ValueError(f"seeds must be a list of non-negative ints, got {grid.seeds!r}")
+        if len(set(values)) < len(values):
+            raise ValueError(f"{name}s must be a list without repeats, got {values!r}")
+    seeds = grid.seeds if isinstance(grid.seeds, list) else []
+    valid = all(type(s) is int and s >= 0 for s in seeds) and len(set(seeds)) == len(seeds)
+    if not seeds or not valid:
+        raise ValueError(f"seeds must be a list of distinct non-negative ints, got {grid.seeds!r}")
     if grid.scale not in SCALES:
         raise ValueError(f"unknown scale {grid.scale!r}; choose from {', '.join(SCALES)}")
+    if not isinstance(grid.out, str):
+        raise ValueError(f"out must be a folder name, got {grid.out!r}")
     if not isinstance(grid.overrides, dict):
         raise ValueError(f"[set] must be a table of field = value, got {grid.overrides!r}")
+    fixed = sorted(set(grid.overrides) & {"env", "agent", "scale", "seed"})
+    if fixed:
+        raise ValueError(f"{', '.join(fixed)} cannot be set per run; "
+                         "give the grid's envs, agents, scale and seeds instead")  # fmt: skip
     out = [Trial(e, a, s) for s in grid.seeds for e in grid.envs for a in grid.agents]
     for t in out:
         make_config(t.env, grid.scale, t.agent, seed=t.seed, **grid.overrides)

@@ -130,7 +130,10 @@ def test_missing_ray_names_the_pip_command(tmp_path, monkeypatch, capsys):
         ("[set]\nnum_iter = 3", [], "unknown config field(s): num_iter"),
         ('envs = ["point-robot"]', [], "unknown env 'point-robot'"),
         ('agents = ["pearl"]', [], "unknown agent 'pearl'"),
-        ("seeds = [-1]", [], "seeds must be a list of non-negative ints"),
+        ("seeds = [-1]", [], "seeds must be a list of distinct non-negative ints"),
+        ("seeds = [1, 1]", [], "seeds must be a list of distinct non-negative ints"),
+        ('agents = "varibad"', [], "agents must be a list without repeats, got 'varibad'"),
+        ("[set]\nseed = 3", [], "seed cannot be set per run"),
         ('[set]\nnum_iters = "many"', [], "num_iters must be an int, got 'many'"),
         (None, ["--env", "cheetah-vel"], "unknown env 'cheetah-vel'"),
         (None, ["--set", "num_iter=3"], "unknown config field 'num_iter'"),
@@ -148,6 +151,18 @@ def test_bad_grids_give_one_line_errors(tmp_path, capsys, toml, flags, message):
     assert code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "runs").exists()
+
+
+def test_toml_falls_back_to_tomli_and_else_names_its_pip_command(tmp_path, monkeypatch):
+    import tomllib
+
+    (tmp_path / "grid.toml").write_text("seeds = [2]")
+    monkeypatch.setitem(sys.modules, "tomllib", None)  # as on Python 3.10
+    monkeypatch.setitem(sys.modules, "tomli", tomllib)  # the backport has the same API
+    assert load_grid(tmp_path / "grid.toml").seeds == [2]
+    monkeypatch.setitem(sys.modules, "tomli", None)
+    with pytest.raises(ImportError, match="pip install tomli"):
+        load_grid(tmp_path / "grid.toml")
 
 
 def test_missing_grid_file_is_named(tmp_path, capsys):

@@ -248,8 +248,8 @@ def report(grid: Grid) -> None:
 def sweep(grid: Grid, backend: str = "local", jobs: int = 1, address: str | None = None):
     """Run the unfinished trials of ``grid`` on ``backend`` (``local`` or ``ray``), then report.
     Returns the trials that failed."""
-    grid = dataclasses.replace(grid, out=str(Path(grid.out).resolve()))  # for Ray workers
     todo = trials(grid)
+    grid = dataclasses.replace(grid, out=str(Path(grid.out).resolve()))  # for Ray workers
     if jobs < 1:
         raise ValueError(f"--jobs must be >= 1, got {jobs}")
     if backend not in ("local", "ray"):

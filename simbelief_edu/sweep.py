@@ -209,8 +209,8 @@ def run_ray(grid: Grid, todo: list[Trial], jobs: int, address: str | None):
     if not ray.is_initialized():
         if address:
             ray.init(address=address)
-        else:
-            ray.init(num_cpus=jobs)
+        else:  # "local": a new instance, even where `ray start` ran before
+            ray.init(address="local", num_cpus=jobs)
     remote = ray.remote(num_cpus=1)(run_trial)
     refs = {remote.remote(grid, t): t for t in todo}
     results, pending = {}, list(refs)

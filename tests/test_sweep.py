@@ -109,7 +109,7 @@ def test_ray_sweep_gives_the_same_runs(finished, tmp_path, no_report):
     ray = pytest.importorskip("ray", reason='ray not installed: pip install "simbelief-edu[sweep]"')
     for attempt in range(3):  # Ray's raylet gives its agents 15 s to start: few on a busy machine
         try:
-            ray.init(num_cpus=2, include_dashboard=False)
+            ray.init(address="local", num_cpus=2, include_dashboard=False)
             break
         except Exception as err:
             ray.shutdown()

@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e ".[panda,book,dev]"
+	$(BIN)/python -m pip install -q -e ".[panda,book,dev,sweep]"
 	touch $(STAMP)
 
 install: $(STAMP)

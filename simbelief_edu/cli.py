@@ -1,10 +1,11 @@
-"""Command line: ``simbelief-edu train | eval | export``.
+"""Command line: ``simbelief-edu train | eval | export | sweep``.
 
 simbelief-edu train --env point-robot-sparse --agent simbelief --scale full --seed 0 --out runs/pr0
 simbelief-edu train --resume runs/pr0          # continue a killed run from its checkpoint
 simbelief-edu eval runs/pr0                    # meta-test on test and OOD tasks → eval.json
 simbelief-edu export runs/pr0 --out pr0.pt     # the policy and belief networks only
 simbelief-edu eval pr0.pt                      # meta-test an exported agent → pr0.eval.json
+simbelief-edu sweep sweeps/sparse_study.toml --jobs 2   # train, eval and report a grid of runs
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import time
@@ -128,6 +130,21 @@ def cmd_export(args: argparse.Namespace) -> None:
     print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB: config, belief networks, policy)")
 
 
+def cmd_sweep(args: argparse.Namespace) -> None:
+    from simbelief_edu.sweep import Grid, load_grid, sweep
+
+    grid = load_grid(args.grid) if args.grid else Grid()
+    flags = {"envs": args.env, "agents": args.agent, "seeds": args.seeds, "scale": args.scale,
+             "out": args.out}  # fmt: skip
+    grid = dataclasses.replace(grid, **{k: v for k, v in flags.items() if v is not None})
+    grid.overrides = {**grid.overrides, **dict(args.set)}
+    failed = sweep(grid, args.backend, args.jobs, args.address)
+    if failed:
+        names = ", ".join(f"{t.env}/{t.agent}-seed{t.seed}" for t in failed)
+        raise ValueError(f"{len(failed)} run(s) failed: {names} (see their sweep.log); "
+                         "run the same sweep again to retry them")  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="simbelief-edu",
@@ -155,6 +172,20 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("run_dir")
     ex.add_argument("--out", required=True, help="file to write, e.g. agent.pt")
     ex.set_defaults(func=cmd_export)
+    sw = sub.add_parser("sweep", help="train, meta-test and report a grid env × agent × seed")
+    sw.add_argument("grid", nargs="?", help="TOML grid, e.g. sweeps/paper.toml (flags override)")
+    sw.add_argument("--env", nargs="+", help="env ids (default: point-robot-sparse)")
+    sw.add_argument("--agent", nargs="+", help="agents (default: simbelief varibad)")
+    sw.add_argument("--seeds", nargs="+", type=int, help="seeds (default: 1)")
+    sw.add_argument("--scale", choices=SCALES, help="default: full")
+    sw.add_argument("--set", type=_override, action="append", default=[], metavar="FIELD=VALUE",
+                    help="override a config field in every run")  # fmt: skip
+    sw.add_argument("--out", help="runs go to OUT/<env>/<agent>-seed<N> (default: runs)")
+    sw.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                    help="runs at a time (local pool; CPUs of a new local Ray)")  # fmt: skip
+    sw.add_argument("--backend", choices=("local", "ray"), default="local")
+    sw.add_argument("--address", help="Ray cluster to join, e.g. auto (default: a local Ray)")
+    sw.set_defaults(func=cmd_sweep)
     return parser
 
 
@@ -170,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     try:
         args.func(args)
-    except (ValueError, FileNotFoundError, FloatingPointError) as err:
+    except (ValueError, FileNotFoundError, FloatingPointError, ImportError) as err:
         print(f"simbelief-edu: error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -15,6 +15,7 @@ within each task), and the probability of improvement P(X > Y). We compute them 
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import sys
@@ -28,9 +29,12 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def load_runs(env: str, root: Path = RESULTS) -> dict[str, list[dict]]:
-    """Runs of ``env`` per variant: each a dict with its config, curve rows and final eval."""
+    """Finished runs (those with an ``eval.json``) of ``env`` under ``root``, per variant: each
+    a dict with its config, curve rows and final eval."""
     runs: dict[str, list[dict]] = {}
     for folder in sorted((root / env).glob("*-seed*")):
+        if not (folder / "eval.json").is_file():
+            continue  # not a finished run: still training, killed, or a log file
         with open(folder / "metrics.csv") as f:
             curve = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
         run = {
@@ -194,16 +198,29 @@ def plot_episodes(env: str, metric: str = "return", split: str = "test", root: P
     return fig
 
 
+def write_report(env: str, root: Path = RESULTS) -> str:
+    """Write ``summary.md`` and ``curves.png`` beside the runs of ``env`` under ``root``;
+    return the summary table."""
+    import matplotlib.pyplot as plt
+
+    table = summary_table(env, root)
+    (root / env / "summary.md").write_text(table + "\n")
+    fig = plot_curves(env, root)
+    fig.savefig(root / env / "curves.png", dpi=100)
+    plt.close(fig)
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    env = argv[0] if argv else "point-robot-sparse"
-    if not (RESULTS / env).is_dir():
-        print(f"no shipped results for {env!r} under {RESULTS}", file=sys.stderr)
+    """``python -m simbelief_edu.report [ENV] [--root DIR]`` (default: the shipped results)."""
+    parser = argparse.ArgumentParser(prog="python -m simbelief_edu.report")
+    parser.add_argument("env", nargs="?", default="point-robot-sparse")
+    parser.add_argument("--root", type=Path, default=RESULTS, help="folder of <env>/ run folders")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if not load_runs(args.env, args.root):
+        print(f"no finished runs of {args.env!r} under {args.root}", file=sys.stderr)
         return 2
-    table = summary_table(env)
-    print(table)
-    (RESULTS / env / "summary.md").write_text(table + "\n")
-    plot_curves(env).savefig(RESULTS / env / "curves.png", dpi=100)
+    print(write_report(args.env, args.root))
     return 0
 
 

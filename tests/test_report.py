@@ -67,6 +67,23 @@ def test_summary_table_groups_by_variant_and_aggregates_over_runs_and_tasks(tmp_
     assert "| 0.00 [0.00, 0.00] |" in row  # ep1 is 0 everywhere
 
 
+def test_unfinished_runs_and_logs_are_left_out_and_main_takes_another_root(tmp_path, capsys):
+    from simbelief_edu.report import main
+
+    _fake_run(tmp_path, "simbelief", 0, [0.5])
+    _fake_run(tmp_path, "simbelief", 1, [0.5])
+    (tmp_path / "point-robot-sparse" / "simbelief-seed1" / "eval.json").unlink()  # killed
+    (tmp_path / "point-robot-sparse" / "varibad-seed0.log").write_text("training...")
+    assert [r["folder"] for r in load_runs("point-robot-sparse", tmp_path)["simbelief"]] == [
+        "simbelief-seed0"
+    ]
+    assert main(["point-robot-sparse", "--root", str(tmp_path)]) == 0
+    assert "| simbelief | 0 |" in (tmp_path / "point-robot-sparse" / "summary.md").read_text()
+    assert (tmp_path / "point-robot-sparse" / "curves.png").exists()
+    assert main(["cheetah-vel-sparse", "--root", str(tmp_path)]) == 2
+    assert "no finished runs of 'cheetah-vel-sparse'" in capsys.readouterr().err
+
+
 def test_plot_curves_draws_one_line_per_seed_and_a_mean(tmp_path):
     for seed in range(2):
         _fake_run(tmp_path, "simbelief", seed, [0.5])

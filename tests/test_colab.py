@@ -41,7 +41,7 @@ from simbelief_edu.publish import install_source, repository
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = "book/ch01_bamdp.ipynb"
-COLAB_PACKAGES = ["numpy", "matplotlib", "ipywidgets", "ipykernel", "nbclient"]
+COLAB_PACKAGES = ["numpy", "matplotlib", "ipywidgets", "ipykernel<7", "nbclient"]
 TORCH = "torch==2.13.0"
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 CACHE = Path(os.environ.get("SIMBELIEF_COLAB_CACHE", "/tmp/simbelief-colab"))

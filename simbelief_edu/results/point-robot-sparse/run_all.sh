@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The commands behind the shipped Point-Robot-Sparse study (book chapter 6): 5 variants × 5 seeds
+# The commands behind the shipped Point-Robot-Sparse study (book chapter 6): 6 variants × 5 seeds
 # at one CPU budget — the `full` preset plus the overrides in BUDGET, identical for every
 # variant — plus the diagnostic variant without the anchor (seed 1 first, seeds 2-5 added
 # after it scored high). Two runs side by side, one thread each;

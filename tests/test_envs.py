@@ -402,3 +402,12 @@ def test_only_the_settotalmass_notice_is_silenced(capfd):
     assert "settotalmass" not in capfd.readouterr().err
     mujoco.get_mju_user_warning()("something else went wrong")
     assert "WARNING: something else went wrong" in capfd.readouterr().err
+
+
+def test_making_a_panda_env_prints_nothing():
+    """pybullet writes its build time and connection options from C; a notebook would show
+    them (and Jupyter Book fails its -W build on the stderr line)."""
+    pytest.importorskip("panda_gym")
+    code = "from simbelief_edu.envs import make; make('panda-reach-sparse').reset(seed=0)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "" and out.stderr == "", out.stdout + out.stderr

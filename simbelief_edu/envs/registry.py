@@ -8,6 +8,11 @@ panda-gym only when such an environment is actually made.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import gymnasium as gym
@@ -40,25 +45,51 @@ _SPECS: dict[str, tuple[str, int]] = {
 PANDA_HINT = "the Panda environments need panda-gym: pip install simbelief-edu[panda]"
 
 
+@contextlib.contextmanager
+def _quiet_c_output() -> Iterator[None]:
+    """Send C-level stdout and stderr to /dev/null: pybullet prints its build time (stderr) on
+    import and its connection options (stdout) on connect, which notebooks would show."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        yield
+    finally:
+        ctypes.CDLL(None).fflush(None)  # C stdio buffers (a pipe's are flushed only at exit)
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, null):
+            os.close(fd)
+
+
 def _panda_module() -> Any:
     """Import the Panda module, or fail with an install hint if panda-gym is missing."""
     try:
-        import panda_gym  # noqa: F401
+        with _quiet_c_output():
+            import panda_gym  # noqa: F401
     except ImportError as err:
         raise ImportError(PANDA_HINT) from err
-    from simbelief_edu.envs import panda_sparse
+    with _quiet_c_output():
+        from simbelief_edu.envs import panda_sparse
 
     return panda_sparse
 
 
 def make_panda_reach(**kwargs: Any) -> gym.Env:
     """Entry point of ``simbelief_edu/PandaReachSparse-v0`` (imports panda-gym lazily)."""
-    return _panda_module().PandaReachSparseEnv(**kwargs)
+    module = _panda_module()
+    with _quiet_c_output():
+        return module.PandaReachSparseEnv(**kwargs)
 
 
 def make_panda_push(**kwargs: Any) -> gym.Env:
     """Entry point of ``simbelief_edu/PandaPushSparse-v0`` (imports panda-gym lazily)."""
-    return _panda_module().PandaPushSparseEnv(**kwargs)
+    module = _panda_module()
+    with _quiet_c_output():
+        return module.PandaPushSparseEnv(**kwargs)
 
 
 # gymnasium.make reads the render modes from the entry point's metadata

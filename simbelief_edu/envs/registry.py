@@ -68,28 +68,24 @@ def _quiet_c_output() -> Iterator[None]:
 def _panda_module() -> Any:
     """Import the Panda module, or fail with an install hint if panda-gym is missing."""
     try:
-        with _quiet_c_output():
-            import panda_gym  # noqa: F401
+        import panda_gym  # noqa: F401
     except ImportError as err:
         raise ImportError(PANDA_HINT) from err
-    with _quiet_c_output():
-        from simbelief_edu.envs import panda_sparse
+    from simbelief_edu.envs import panda_sparse
 
     return panda_sparse
 
 
 def make_panda_reach(**kwargs: Any) -> gym.Env:
     """Entry point of ``simbelief_edu/PandaReachSparse-v0`` (imports panda-gym lazily)."""
-    module = _panda_module()
     with _quiet_c_output():
-        return module.PandaReachSparseEnv(**kwargs)
+        return _panda_module().PandaReachSparseEnv(**kwargs)
 
 
 def make_panda_push(**kwargs: Any) -> gym.Env:
     """Entry point of ``simbelief_edu/PandaPushSparse-v0`` (imports panda-gym lazily)."""
-    module = _panda_module()
     with _quiet_c_output():
-        return module.PandaPushSparseEnv(**kwargs)
+        return _panda_module().PandaPushSparseEnv(**kwargs)
 
 
 # gymnasium.make reads the render modes from the entry point's metadata

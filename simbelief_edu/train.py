@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import json
 import time
 from pathlib import Path
@@ -26,12 +27,21 @@ from simbelief_edu.agents import make_agent
 from simbelief_edu.configs import Config
 from simbelief_edu.envs import make
 from simbelief_edu.evaluate import episode_metrics, meta_test
+from simbelief_edu.files import (
+    BadFileError,
+    atomic_save,
+    atomic_write_text,
+    config_from_dict,
+    load_state,
+    read_config,
+)
 from simbelief_edu.rl.buffer import TaskBuffer
 from simbelief_edu.rl.sac import SAC
 from simbelief_edu.rollout import run_meta_episodes
 from simbelief_edu.runtime import seed_everything
 
 CHECKPOINT = "checkpoint.pt"
+STATE_KEYS = ("config", "iteration", "agent", "sac", "buffer", "rng")  # checked on load
 
 
 def check_finite(name: str, value: float, iteration: int) -> None:
@@ -219,25 +229,43 @@ class Run:
 
 
 def load_run(out_dir: str | Path) -> Run:
-    """Rebuild a run from the checkpoint in ``out_dir`` (loaded with ``weights_only=True``)."""
-    path = Path(out_dir) / CHECKPOINT
-    if not path.exists():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    state = torch.load(path, weights_only=True)
-    run = Run(Config(**state["config"]))
+    """Rebuild a run from the checkpoint in ``out_dir`` (loaded with ``weights_only=True``).
+
+    A truncated or corrupt ``checkpoint.pt``, or a ``config.json`` beside it that is not valid
+    or disagrees with the checkpoint, raises :class:`~simbelief_edu.files.BadFileError`
+    naming the file and what to do."""
+    out_dir = Path(out_dir)
+    path = out_dir / CHECKPOINT
+    remedy = f"the run cannot continue from it: train again with another --out, or restore {path}"
+    state = load_state(path, "checkpoint", STATE_KEYS, remedy)
+    cfg = config_from_dict(state["config"], path, remedy)
+    saved = out_dir / "config.json"
+    if saved.is_file():
+        fix = f"delete {saved} and run the command again: it is rewritten from the checkpoint"
+        on_disk = read_config(saved, fix)
+        differ = [f.name for f in dataclasses.fields(Config)
+                  if getattr(on_disk, f.name) != getattr(cfg, f.name)]  # fmt: skip
+        if differ:
+            raise BadFileError(
+                f"{saved} disagrees with {path} on {', '.join(differ)}; "
+                f"the checkpoint's settings are the run's: {fix}"
+            )
+    run = Run(cfg)
     run.load_state_dict(state)
     return run
 
 
 def save(run: Run, out_dir: Path) -> None:
-    tmp = out_dir / (CHECKPOINT + ".tmp")
-    torch.save(run.state_dict(), tmp)
-    tmp.replace(out_dir / CHECKPOINT)  # atomic: a kill mid-save leaves the old checkpoint
+    """Write the checkpoint, ``config.json`` and ``metrics.csv``, each through a temporary file
+    and a rename, so a run killed mid-write keeps its previous, loadable files."""
+    atomic_save(run.state_dict(), out_dir / CHECKPOINT)
+    atomic_write_text(json.dumps(dataclasses.asdict(run.cfg), indent=2), out_dir / "config.json")
     if run.history:
-        with open(out_dir / "metrics.csv", "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(run.history[0]))
-            writer.writeheader()
-            writer.writerows(run.history)
+        text = io.StringIO(newline="")
+        writer = csv.DictWriter(text, fieldnames=list(run.history[0]))
+        writer.writeheader()
+        writer.writerows(run.history)
+        atomic_write_text(text.getvalue(), out_dir / "metrics.csv")
 
 
 def train(
@@ -254,7 +282,7 @@ def train(
             np.arange(cfg.num_train_tasks), -(-cfg.num_train_tasks // len(run.envs))
         ):
             run.collect(ids, random=True)
-    (out_dir / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
+    atomic_write_text(json.dumps(dataclasses.asdict(cfg), indent=2), out_dir / "config.json")
     return _loop(run, out_dir, stop_after, progress)
 
 

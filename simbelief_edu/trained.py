@@ -21,6 +21,7 @@ from simbelief_edu.configs import Config
 from simbelief_edu.envs import make
 from simbelief_edu.envs.render import save_gif
 from simbelief_edu.evaluate import meta_test, per_episode
+from simbelief_edu.files import atomic_save, config_from_dict, load_state
 from simbelief_edu.rl.sac import SAC
 from simbelief_edu.rollout import to_env_action
 from simbelief_edu.train import CHECKPOINT, sample_task_splits
@@ -48,27 +49,22 @@ class TrainedAgent:
 def export_agent(run_dir: str | Path, path: str | Path) -> Path:
     """Write the config, belief networks and actor of the run in ``run_dir`` to ``path``."""
     source = Path(run_dir) / CHECKPOINT
-    if not source.exists():
-        raise FileNotFoundError(f"no checkpoint at {source}")
-    state = torch.load(source, weights_only=True)
+    remedy = f"restore {source} or train the run again"
+    keys = ("config", "iteration", "agent", "sac")
+    state = load_state(source, "checkpoint", keys, remedy)
     actor = {k.removeprefix("actor."): v for k, v in state["sac"].items() if k.startswith("actor.")}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"config": state["config"], "iteration": state["iteration"],
-                "agent": state["agent"], "actor": actor}, path)  # fmt: skip
+    atomic_save({"config": state["config"], "iteration": state["iteration"],
+                 "agent": state["agent"], "actor": actor}, path)  # fmt: skip
     return path
 
 
 def load_agent(path: str | Path) -> TrainedAgent:
     """Read an exported agent (``export_agent``); loaded with ``weights_only=True``."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no exported agent at {path}")
-    state = torch.load(path, weights_only=True)
-    if "actor" not in state:
-        raise ValueError(f"{path} is not an exported agent (a training checkpoint? use "
-                         f"export_agent(run_dir, path) first)")  # fmt: skip
-    cfg = Config(**state["config"])
+    remedy = "export it again: simbelief-edu export RUN_DIR --out AGENT.pt"
+    state = load_state(path, "exported agent", ("config", "iteration", "agent", "actor"), remedy)
+    cfg = config_from_dict(state["config"], path, remedy)
     env = make(cfg.env)
     obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
     agent = make_agent(cfg.agent, obs_dim, act_dim, cfg)

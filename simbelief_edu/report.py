@@ -135,12 +135,34 @@ def _mean_ci(values: np.ndarray, reps: int = 2000, seed: int = 0) -> tuple:
     return values.mean(0), *np.quantile(boot, [0.025, 0.975], axis=0)
 
 
-def plot_curves(env: str, root: Path = RESULTS, metric: str = "test_success_ep2", variants=None):
+def authors_curve(env: str, root: Path = RESULTS) -> dict[str, np.ndarray] | None:
+    """The reference curve measured with the authors' code (``results/authors/<env>.csv``; see
+    the README there), as columns, or None where there is none."""
+    path = root / "authors" / f"{env}.csv"
+    if not path.is_file():
+        return None
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    return {k: np.array([float(r[k]) for r in rows]) for k in rows[0]}
+
+
+def plot_curves(
+    env: str,
+    root: Path = RESULTS,
+    metric: str = "test_success_ep2",
+    variants=None,
+    authors: bool = False,
+):
     """Meta-test ``metric`` against training iterations: the mean over seeds per variant with a
-    bootstrap 95% band, and each seed as a thin line."""
+    bootstrap 95% band, and each seed as a thin line; with ``authors``, the curve of the
+    authors' code (:func:`authors_curve`) where it has ``metric``."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
+    reference = authors_curve(env, RESULTS) if authors else None
+    if reference is not None and metric in reference:
+        ax.plot(reference["iteration"], reference[metric], "k--o", ms=4, lw=1.2,
+                label="authors' code (1 seed)")  # fmt: skip
     runs = load_runs(env, root)
     for k, variant in enumerate(variants or sorted(runs)):
         rs, color = runs[variant], f"C{k}"

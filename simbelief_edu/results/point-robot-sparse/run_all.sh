@@ -7,7 +7,8 @@
 # exported (agent.pt) and its small files copied here. Killed runs resume from their checkpoints;
 # finished ones are skipped. Run from the repository root:
 #   bash simbelief_edu/results/point-robot-sparse/run_all.sh [JOBS_FILE]
-# JOBS_FILE lists "variant seed" per line (default: the order below).
+# JOBS_FILE lists "variant seed" per line (default: the order below); JOBS=1 runs them one at a
+# time (two such calls with disjoint files are two lanes, as the shipped runs were made).
 set -euo pipefail
 export OUT=${OUT:-runs/point-robot-sparse}
 export DEST=simbelief_edu/results/point-robot-sparse
@@ -42,9 +43,8 @@ job() {  # job VARIANT SEED: one training run, its evaluation and export, files 
 }
 export -f job
 
-if [ $# -ge 1 ]; then
-  cp "$1" "$OUT/jobs.txt"
-else  # SimBelief and VariBAD first (VariBAD costs half), then no-anchor, then the ablations
+JOBS_FILE=${1:-$OUT/jobs.txt}
+if [ $# -eq 0 ]; then  # SimBelief and VariBAD first (VariBAD costs half), then no-anchor, then the ablations
   printf '%s\n' "simbelief 1" "varibad 1" "varibad 2" "simbelief 2" "varibad 3" "varibad 4" \
     "simbelief 3" "varibad 5" "simbelief 4" "no-anchor 1" "simbelief 5" "no-anchor 2" \
     "no-anchor 3" "no-anchor 4" "no-anchor 5" > "$OUT/jobs.txt"
@@ -52,5 +52,5 @@ else  # SimBelief and VariBAD first (VariBAD costs half), then no-anchor, then t
     for variant in no-metric no-latent-dynamics no-inverse; do echo "$variant $seed"; done
   done >> "$OUT/jobs.txt"
 fi
-xargs -P 2 -L 1 bash -c 'job "$0" "$1" > "$OUT/$0-seed$1.log" 2>&1' < "$OUT/jobs.txt"
+xargs -P "${JOBS:-2}" -L 1 bash -c 'job "$0" "$1" > "$OUT/$0-seed$1.log" 2>&1' < "$JOBS_FILE"
 python -m simbelief_edu.report point-robot-sparse

@@ -86,15 +86,20 @@ def play_meta_episode(
     """One meta-episode of the deterministic policy in ``task``, beliefs updated online.
 
     Returns per step ``rew`` [T], ``success`` [T] and the env's ``info`` dicts (e.g.
-    Cheetah's ``x_velocity``); with ``render_every`` = n > 0 also ``frames``: one after reset
-    and one after every n-th step, each labelled with its episode.
+    Cheetah's ``x_velocity``), the policy's actions ``act`` [T] (in [-1, 1]), the observation
+    each step arrives at, ``next_obs`` [T], each
+    episode's first observation, ``starts`` [k], and the belief states ``h`` [T + 1]
+    (``h[t]`` has seen t steps); with
+    ``render_every`` = n > 0 also ``frames``: one after reset and one after every n-th step,
+    each labelled with its episode.
     """
     cfg, k = trained.cfg, trained.cfg.episodes_per_task
     render = {"render_mode": "rgb_array", **render_kwargs} if render_every else {}
     env = make(cfg.env, episodes_per_task=k, **render)
     obs, _ = env.reset(seed=seed, options={"task": task})
     h = trained.agent.initial_hidden(1)
-    out: dict[str, list] = {"rew": [], "success": [], "info": [], "frames": []}
+    out: dict[str, list] = {key: [] for key in ("rew", "success", "info", "frames", "act")}
+    out.update(next_obs=[], starts=[np.asarray(obs)], h=[h[0]])
     if render_every:
         out["frames"].append(_label(env.render(), 0, k))
     done = False
@@ -106,10 +111,15 @@ def play_meta_episode(
         true_next = info["final_obs"] if info["episode_done"] else obs
         rew = torch.tensor([[float(r)]])
         h = trained.agent.step(h, torch.as_tensor(true_next, dtype=torch.float32)[None], a, rew)
+        out["act"].append(a[0])
+        out["next_obs"].append(np.asarray(true_next))
+        out["h"].append(h[0])
         out["rew"].append(float(r))
         out["success"].append(bool(info["success"]))
         out["info"].append(info)
         done = terminated or truncated
+        if info["episode_done"] and not done:
+            out["starts"].append(np.asarray(obs))
         if render_every and (len(out["rew"]) % render_every == 0 or done):
             out["frames"].append(_label(env.render(), env.episode_index, k))
     env.close()

@@ -53,3 +53,44 @@ def test_meta_episode_gif_films_both_episodes(trained_run, tmp_path):
     assert sum(info["return"]) == pytest.approx(sum(played["rew"]))
     quiet = play_meta_episode(loaded, loaded.tasks["test"][0])
     assert quiet["rew"] == played["rew"] and quiet["frames"] == []
+
+
+def test_played_meta_episode_records_the_beliefs_the_encoder_computes(trained_run, tmp_path):
+    """``h[t]`` is the GRU state after t steps: the same as running the encoder over the
+    recorded transitions in one pass; ``next_obs`` and ``starts`` rebuild the paths."""
+    import torch
+
+    run, out = trained_run
+    agent = load_agent(export_agent(out, tmp_path / "agent.pt"))
+    played = play_meta_episode(agent, agent.tasks["test"][1])
+    T, k = len(played["rew"]), agent.cfg.episodes_per_task
+    assert len(played["next_obs"]) == T and len(played["h"]) == T + 1 and len(played["starts"]) == k
+    h = agent.agent.initial_hidden(1)
+    for t in range(T):
+        assert torch.allclose(played["h"][t], h[0], atol=1e-6), t
+        next_obs = torch.as_tensor(played["next_obs"][t], dtype=torch.float32)[None]
+        rew = torch.tensor([[played["rew"][t]]])
+        with torch.no_grad():
+            h = agent.agent.step(h, next_obs, played["act"][t][None], rew)
+    assert torch.allclose(played["h"][T], h[0], atol=1e-6)
+    H = T // k
+    for e in range(1, k):  # each later episode starts away from where the last one ended
+        assert not np.allclose(played["starts"][e], played["next_obs"][e * H - 1])
+
+
+def test_reward_map_and_adaptation_panels(trained_run, tmp_path):
+    from simbelief_edu.viz import adaptation_panels, reward_map
+
+    run, out = trained_run
+    agent = load_agent(export_agent(out, tmp_path / "agent.pt"))
+    played, steps = adaptation_panels(agent, task_index=0)
+    T = len(played["rew"])
+    assert list(steps.values()) == sorted(steps.values()) and steps["end"] == T
+    assert steps["end of episode 1"] == T // agent.cfg.episodes_per_task
+    rewarded = np.flatnonzero(np.array(played["rew"]) > 0)
+    assert ("first reward" in steps) == bool(len(rewarded))
+    image = reward_map(agent, played["h"][T], extent=1.3, n=21)
+    assert image.shape == (21, 21)
+    assert np.isnan(image[0, 0]) and np.isfinite(image[10, 10])  # outside / inside the disc
+    other = reward_map(agent, played["h"][0], extent=1.3, n=21)
+    assert not np.allclose(image[np.isfinite(image)], other[np.isfinite(other)])

@@ -146,6 +146,18 @@ def authors_curve(env: str, root: Path = RESULTS) -> dict[str, np.ndarray] | Non
     return {k: np.array([float(r[k]) for r in rows]) for k in rows[0]}
 
 
+def curve_at(runs: list[dict], iteration: int, metric: str) -> tuple[int, float, float, float]:
+    """The number of runs evaluated at ``iteration`` and the mean of their ``metric`` there,
+    with a bootstrap 95% interval over runs (NaNs when none was)."""
+    values = np.array(
+        [row[metric] for r in runs for row in r["curve"] if row["iteration"] == iteration]
+    )  # one row per run and evaluated iteration
+    if values.size == 0:
+        return 0, float("nan"), float("nan"), float("nan")
+    mean, lo, hi = _mean_ci(values.reshape(len(values), 1))
+    return len(values), float(mean[0]), float(lo[0]), float(hi[0])
+
+
 def plot_curves(
     env: str,
     root: Path = RESULTS,
@@ -159,7 +171,7 @@ def plot_curves(
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
-    reference = authors_curve(env, RESULTS) if authors else None
+    reference = authors_curve(env, root) if authors else None
     if reference is not None and metric in reference:
         ax.plot(reference["iteration"], reference[metric], "k--o", ms=4, lw=1.2,
                 label="authors' code (1 seed)")  # fmt: skip

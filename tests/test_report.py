@@ -102,3 +102,30 @@ def test_plot_episodes_draws_one_bar_per_variant_and_episode(tmp_path):
     fig = plot_episodes("point-robot-sparse", "success", root=tmp_path)
     heights = sorted(round(p.get_height(), 2) for p in fig.axes[0].patches)
     assert heights == [0.0, 0.0, 0.25, 0.5]  # episode 1 is 0 in the fake runs
+
+
+def test_curve_at_takes_each_runs_value_at_that_iteration(tmp_path):
+    from simbelief_edu.report import curve_at
+
+    for seed in range(3):
+        _fake_run(tmp_path, "simbelief", seed, [0.5])
+    runs = load_runs("point-robot-sparse", tmp_path)["simbelief"]
+    n, mean, lo, hi = curve_at(runs, 20, "test_success_ep2")
+    assert n == 3 and mean == pytest.approx(0.4) and lo <= mean <= hi
+    assert curve_at(runs, 10, "test_success_ep2")[1] == pytest.approx(0.2)
+    assert curve_at(runs, 15, "test_success_ep2")[0] == 0  # not evaluated there
+
+
+def test_plot_curves_draws_the_authors_reference_when_asked_and_present(tmp_path):
+    from simbelief_edu.report import authors_curve, plot_curves
+
+    _fake_run(tmp_path, "simbelief", 0, [0.5])
+    assert authors_curve("point-robot-sparse", tmp_path) is None
+    assert len(plot_curves("point-robot-sparse", tmp_path, authors=True).axes[0].lines) == 2
+    (tmp_path / "authors").mkdir()
+    (tmp_path / "authors" / "point-robot-sparse.csv").write_text(
+        "iteration,test_success_ep2\n5,0.35\n10,0.65\n"
+    )
+    lines = plot_curves("point-robot-sparse", tmp_path, authors=True).axes[0].lines
+    assert len(lines) == 3 and list(lines[0].get_ydata()) == [0.35, 0.65]
+    assert len(plot_curves("point-robot-sparse", tmp_path).axes[0].lines) == 2

@@ -238,3 +238,23 @@ def test_no_absolute_claims_left(name):
         "γ = 0.99",
     ):
         assert phrase not in text, phrase
+
+
+def test_panda_search_estimates():
+    """ch08 ex-ch8-search solution: the lower bound is "most of an episode", the lane sweep
+    "about three episodes, more than the whole meta-episode" (from the env's goal box)."""
+    import math
+
+    from simbelief_edu.envs import make
+
+    panda = make("panda-reach-sparse")
+    u = panda.unwrapped
+    z = u.goal_task.goal_range_high[2] - u.goal_task.goal_range_low[2]
+    r, H, step = u.distance_threshold, panda.spec.max_episode_steps, 0.05
+    volume = u.goal_range**2 * z
+    bound = (volume - 4 / 3 * math.pi * r**3) / (math.pi * r**2 * step * math.sqrt(3))
+    lanes = math.ceil(u.goal_range / (r * math.sqrt(2))) * math.ceil(z / (r * math.sqrt(2)))
+    sweep = lanes * u.goal_range / step
+    assert 0.5 < bound / H < 1
+    assert round(sweep / H) == 3 and sweep > 2 * H
+    panda.close()

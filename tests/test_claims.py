@@ -1,0 +1,262 @@
+"""Claims about the shipped results that the prose states (README section "Cheetah-Vel-Sparse and
+Panda-Reach-Sparse", book chapters 7 and 8) are recomputed here from the shipped run folders
+(``simbelief_edu/results/<env>/<agent>-seed<N>/``), the configs and the benchmark tables. A test
+fails when the files and the prose disagree."""
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simbelief_edu import report
+from simbelief_edu.configs import make_config
+from simbelief_edu.trained import load_agent
+
+ROOT = Path(__file__).resolve().parents[1]
+ENVS = ("cheetah-vel-sparse", "panda-reach-sparse")
+SLOW = 0.5  # a cheetah standing still is within 0.5 of targets up to this speed
+
+
+@cache
+def runs(env: str) -> dict[str, list[dict]]:
+    return report.load_runs(env)
+
+
+@cache
+def readme_section() -> str:
+    text = (ROOT / "README.md").read_text()
+    start = text.index("### Cheetah-Vel-Sparse and Panda-Reach-Sparse")
+    return text[start : text.index("\n### ", start + 1)]
+
+
+def flat(text: str) -> str:
+    """Line breaks as spaces, so a phrase may be wrapped anywhere."""
+    return " ".join(text.split())
+
+
+def notebook(name: str) -> str:
+    cells = json.loads((ROOT / "book" / name).read_text())["cells"]
+    return "\n".join("".join(c["source"]) for c in cells)
+
+
+def test_runs_are_two_agents_times_seeds_1_to_3_with_20_goals_and_5_meta_episodes():
+    """ch07/ch08 objectives and summaries, README: "SimBelief and VariBAD × seeds 1–3", "20 test
+    and 20 OOD tasks, 5 meta-episodes each", "3 seeds × 20 targets", "The 12 runs"."""
+    for env in ENVS:
+        assert sorted(runs(env)) == ["simbelief", "varibad"]
+        for rs in runs(env).values():
+            assert [r["config"]["seed"] for r in rs] == [1, 2, 3]
+            for r in rs:
+                for split in ("test", "ood"):
+                    assert len(r["eval"][split]["per_task_success"]) == 20
+                    assert r["eval"][split]["meta_episodes"] == 5
+    assert "SimBelief and VariBAD × seeds 1–3" in readme_section()
+    assert "Final meta-test on 20 test and 20 OOD tasks, 5 meta-episodes each" in flat(
+        readme_section()
+    )
+    assert "The 12 runs" in flat(readme_section())
+
+
+def test_one_budget_for_both_envs_and_agents():
+    """ch08 §8.3: "the same `--set` overrides as Cheetah-Vel"; README: "60 iterations of 500 SAC
+    updates on 16 tasks × 32 transitions, and on Panda-Reach a SAC learning rate of 3e-4 where
+    the authors use 7e-5"."""
+    overrides = {
+        " ".join(re.findall(r"--set \S+", r["commands"][0]))
+        for env in ENVS
+        for rs in runs(env).values()
+        for r in rs
+    }
+    assert len(overrides) == 1
+    for env in ENVS:
+        for rs in runs(env).values():
+            for r in rs:
+                c = r["config"]
+                assert (c["num_iters"], c["rl_updates_per_iter"]) == (60, 500)
+                assert (c["rl_batch_tasks"], c["rl_batch_per_task"]) == (16, 32)
+    # ch08 §8.3: the overrides set the authors' Cheetah-Vel learning rate, not Panda's
+    panda_lr = {r["config"]["lr_policy"] for rs in runs("panda-reach-sparse").values() for r in rs}
+    assert panda_lr == {make_config("cheetah-vel-sparse").lr_policy} == {3e-4}
+    assert make_config("panda-reach-sparse").lr_policy == 7e-5
+    assert (
+        "60 iterations of 500 SAC updates on 16 tasks × 32 transitions, and on Panda-Reach a SAC "
+        "learning rate of 3e-4 where the authors use 7e-5" in flat(readme_section())
+    )
+
+
+def test_readme_budget_shares():
+    """README: "1.5% of the authors' SAC updates on Cheetah-Vel and 0.8% of their environment
+    steps on Panda-Reach"."""
+    full = make_config("cheetah-vel-sparse")
+    shipped = runs("cheetah-vel-sparse")["simbelief"][0]["config"]
+    updates = shipped["num_iters"] * shipped["rl_updates_per_iter"]
+    share_updates = updates / (full.num_iters * full.rl_updates_per_iter)
+    full = make_config("panda-reach-sparse")
+    steps_per_meta_episode = full.episodes_per_task * 50  # Panda's horizon
+    authors_steps = (
+        full.num_train_tasks * full.init_rollouts_per_task
+        + full.num_iters * full.tasks_per_iter * full.rollouts_per_task
+    ) * steps_per_meta_episode
+    shipped_steps = runs("panda-reach-sparse")["simbelief"][0]["curve"][-1]["env_steps"]
+    text = flat(readme_section())
+    assert f"That is {share_updates:.1%} of the authors' SAC updates on Cheetah-Vel" in text
+    assert f"{shipped_steps / authors_steps:.1%} of their environment steps on Panda-Reach" in text
+
+
+def test_readme_table_is_the_summary_table():
+    """The README table holds the rows of ``report.summary_table`` (less the ep-1 column)."""
+    for env in ENVS:
+        for line in report.summary_table(env).splitlines()[2:]:
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            del cells[3]  # test success ep1
+            assert f"| {env} | " + " | ".join(cells) + " |" in readme_section()
+
+
+def test_training_minutes_and_agent_file_sizes():
+    """README: "The 12 runs took 173 CPU-minutes", "`agent.pt`, 0.4–0.65 MB"."""
+    all_runs = [r for env in ENVS for rs in runs(env).values() for r in rs]
+    minutes = sum(r["curve"][-1]["wall_time"] for r in all_runs) / 60
+    assert f"The {len(all_runs)} runs took {minutes:.0f} CPU-minutes" in flat(readme_section())
+    sizes = [
+        (report.RESULTS / env / r["folder"] / "agent.pt").stat().st_size / 1e6
+        for env in ENVS
+        for rs in runs(env).values()
+        for r in rs
+    ]
+    assert "0.4–0.65 MB" in readme_section()
+    assert round(min(sizes), 1) == 0.4 and round(max(sizes), 2) == 0.65
+
+
+@cache
+def cheetah_split() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per Cheetah-Vel run: (its test targets, its ep-2 hold success per target)."""
+    out = []
+    for rs in runs("cheetah-vel-sparse").values():
+        for r in rs:
+            trained = load_agent(report.RESULTS / "cheetah-vel-sparse" / r["folder"] / "agent.pt")
+            out.append((trained.tasks["test"][:, 0], report.scores([r], "test", "success", 1)[0]))
+    return out
+
+
+def test_cheetah_stands_still():
+    """ch07 §7.8 and README: each run's hold success comes mostly from the targets ≤ 0.5 (3 of
+    the 20 test targets); on a faster target a run scores at most partly (< 0.5); mean ep-2
+    hold success 0.16."""
+    for targets, success in cheetah_split():
+        slow = targets <= SLOW
+        assert slow.sum() == 3
+        assert success[slow].sum() > success[~slow].sum()
+        assert success[~slow].max() < 0.5
+    text = flat(readme_section())
+    assert "earns reward only on the targets at most 0.5 (3 of the 20 test targets)" in text
+    every = np.concatenate(
+        [report.scores(rs, "test", "success", 1) for rs in runs("cheetah-vel-sparse").values()]
+    )
+    assert f"mean ep-2 hold success {every.mean():.2f} over all runs and test targets" in text
+
+
+def test_cheetah_no_adaptation_no_ood_no_difference():
+    """ch07 §7.8: ep-2 hold success close to ep-1 (within 0.02 per agent); no OOD target held by
+    any run; P(SimBelief > VariBAD) has an interval that includes 0.5 (README: its value)."""
+    rs = runs("cheetah-vel-sparse")
+    for variant in rs.values():
+        ep1, ep2 = (report.scores(variant, "test", "success", e).mean() for e in (0, 1))
+        assert abs(ep2 - ep1) < 0.02
+        assert report.scores(variant, "ood", "success", 1).max() == 0
+    p, lo, hi = report.poi_ci(report.scores(rs["simbelief"]), report.scores(rs["varibad"]))
+    assert lo <= 0.5 <= hi
+    assert f"is {p:.2f} [{lo:.2f}, {hi:.2f}]: no difference" in flat(readme_section())
+
+
+def test_panda_reaches_the_goal_rarely():
+    """ch08 §8.7: the IQMs are those of an arm that never reaches the goal (success 0, return
+    −50, both episodes, test and OOD); the (run, goal) pairs with success are rare, as are the
+    training meta-episodes with a rewarded step. README: the counts of (run, goal) pairs with
+    ep-2 success above 0."""
+    rs = runs("panda-reach-sparse")
+    for variant in rs.values():
+        for split in ("test", "ood"):
+            for e in (0, 1):
+                assert report.iqm(report.scores(variant, split, "success", e)) == 0
+                assert report.iqm(report.scores(variant, split, "return", e)) == -50
+            assert (report.scores(variant, split, "success", 1) > 0).mean() < 0.1
+        assert max(row["train_success_any"] for r in variant for row in r["curve"]) < 0.2
+    both = [r for variant in rs.values() for r in variant]
+    test = report.scores(both, "test", "success", 1)
+    ood = report.scores(both, "ood", "success", 1)
+    phrase = (
+        f"in {(test > 0).sum()} of the {test.size} (run, test goal) pairs and in "
+        f"{'none' if not (ood > 0).any() else (ood > 0).sum()} of the {ood.size} (run, OOD goal)"
+    )
+    assert phrase in flat(readme_section())
+
+
+def test_panda_full_preset_is_printed_not_stated():
+    """ch08 §8.3 prints γ, α and the iterations from ``make_config``; no stale values in prose."""
+    text = notebook("ch08_panda.ipynb")
+    assert "0.99" not in text and "entropy tuning" not in text
+    assert "full.gamma" in text and "full.alpha" in text and "full.autotune_alpha" in text
+
+
+def test_chapter7_benchmark_numbers():
+    """ch07 §7.4: 209 s per SimBelief iteration; §7.7: the ant simulates 5.6 times slower
+    (5,770 against 32,381 steps per second) and trains as many iterations as the cheetah."""
+    text = notebook("ch07_mujoco.ipynb")
+    table = (ROOT / "benchmarks/results/train_throughput_cheetah.md").read_text()
+    seconds = float(
+        re.search(r"\| simbelief \| \*\*one iteration\*\* .*\*\*([\d.]+)\*\*", table)[1]
+    )
+    assert f"SECONDS_PER_FULL_ITER = {seconds:.0f}" in text
+    assert f"({seconds:.0f} s per SimBelief iteration" in flat(text)
+    speeds = {
+        m[1]: float(m[2].replace(",", ""))
+        for m in re.finditer(
+            r"^\| ([\w-]+) \| ([\d,]+) \|",
+            (ROOT / "benchmarks/results/env_throughput.md").read_text(),
+            re.M,
+        )
+    }
+    cheetah, ant = speeds["cheetah-vel-sparse"], speeds["ant-semicircle-sparse"]
+    assert f"simulates {cheetah / ant:.1f} times slower" in flat(text)
+    assert f"({ant:,.0f} against {cheetah:,.0f} steps per second" in flat(text)
+    assert (
+        make_config("ant-semicircle-sparse").num_iters
+        == make_config("cheetah-vel-sparse").num_iters
+    )
+
+
+@pytest.mark.parametrize("name", ["ch07_mujoco.ipynb", "ch08_panda.ipynb"])
+def test_no_absolute_claims_left(name):
+    """The phrases the shipped files contradicted are gone from the chapters."""
+    text = flat(notebook(name))
+    for phrase in (
+        "every run",
+        "never finds",
+        "no meta-tested episode ever reaches",
+        "the same 2000 iterations",
+        "γ = 0.99",
+    ):
+        assert phrase not in text, phrase
+
+
+def test_panda_search_estimates():
+    """ch08 ex-ch8-search solution: the lower bound is "most of an episode", the lane sweep
+    "about three episodes, more than the whole meta-episode" (from the env's goal box)."""
+    import math
+
+    from simbelief_edu.envs import make
+
+    panda = make("panda-reach-sparse")
+    u = panda.unwrapped
+    z = u.goal_task.goal_range_high[2] - u.goal_task.goal_range_low[2]
+    r, H, step = u.distance_threshold, panda.spec.max_episode_steps, 0.05
+    volume = u.goal_range**2 * z
+    bound = (volume - 4 / 3 * math.pi * r**3) / (math.pi * r**2 * step * math.sqrt(3))
+    lanes = math.ceil(u.goal_range / (r * math.sqrt(2))) * math.ceil(z / (r * math.sqrt(2)))
+    sweep = lanes * u.goal_range / step
+    assert 0.5 < bound / H < 1
+    assert round(sweep / H) == 3 and sweep > 2 * H
+    panda.close()

@@ -260,3 +260,29 @@ def test_panda_search_estimates():
     assert 0.5 < bound / H < 1
     assert round(sweep / H) == 3 and sweep > 2 * H
     panda.close()
+
+
+# -- README, Point-Robot-Sparse ---------------------------------------------------------------
+
+
+def test_readme_results_tables_are_written_from_the_shipped_runs():
+    """The README's marked results blocks equal what tools/readme_results.py writes now."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "readme_results.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_readme_cheap_budget_claim_simbelief_below_varibad_and_no_anchor():
+    """README: "At this budget SimBelief scores below VariBAD and below `no-anchor` (the
+    intervals above exclude ½)"."""
+    cheap = report.load_runs("point-robot-sparse", report.RESULTS / "cheap")
+    sb = report.scores(cheap["simbelief"], "test", "success", 1)
+    for other in ("varibad", "no-anchor"):
+        p, lo, hi = report.poi_ci(sb, report.scores(cheap[other], "test", "success", 1))
+        assert hi < 0.5, (other, p, lo, hi)

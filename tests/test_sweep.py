@@ -186,6 +186,14 @@ def test_paper_grid_is_five_envs_two_agents_five_seeds_at_full_scale():
     assert len(trials(grid)) == 50
 
 
+def test_paper_slice_is_one_env_of_the_paper_grid_at_its_settings():
+    paper, piece = (load_grid(ROOT / "sweeps" / f) for f in ("paper.toml", "paper_slice.toml"))
+    assert piece.overrides == {} and piece.scale == paper.scale == "full"
+    assert len(piece.envs) == 1 and piece.envs[0] in paper.envs
+    assert piece.agents == paper.agents and piece.seeds == paper.seeds
+    assert len(trials(piece)) == 10
+
+
 def test_sparse_study_grid_matches_its_script():
     script = (ROOT / "simbelief_edu" / "results" / "run_sparse_study.sh").read_text()
     budget = re.search(r'BUDGET="([^"]*)"', script).group(1)

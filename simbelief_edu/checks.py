@@ -10,6 +10,7 @@ exercise notebook, :func:`check_your_work`, can rerun them all quietly and list 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import sys
 from collections.abc import Callable
@@ -69,15 +70,28 @@ def check_function(
     rtol: float = 1e-5,
     atol: float = 1e-6,
     name: str | None = None,
+    mistakes: dict[str, Callable[..., Any]] | None = None,
+    diagnose: Callable[[Callable[..., Any]], str | None] | None = None,
+    no_gradient_into: tuple[int, ...] = (),
 ) -> None:
     """Check ``candidate`` against ``reference`` on ``n`` random inputs.
 
     ``make_inputs(rng)`` returns the positional arguments of one call. Prints a ✓ line
     when all calls agree; otherwise prints the input, the expected and the returned value
     of the first mismatch and raises ``AssertionError``.
+
+    Saying *what* is off, for typical mistakes:
+
+    - ``mistakes`` maps a message to a typical wrong implementation; when the candidate's
+      output on the failing input equals that implementation's, the message is shown;
+    - ``diagnose(candidate)`` may probe the candidate on inputs of its own and return a
+      message (or None) when no mistake matched;
+    - ``no_gradient_into``: positions of tensor inputs that must receive no gradient (a
+      stop-gradient in the equation); checked once the values agree.
     """
     label = name or getattr(candidate, "__name__", "your function")
-    _REGISTERED[label] = (candidate, reference, make_inputs, n, seed, rtol, atol)
+    options = {"mistakes": mistakes, "diagnose": diagnose, "no_gradient_into": no_gradient_into}
+    _REGISTERED[label] = (candidate, reference, make_inputs, n, seed, rtol, atol, options)
     rng = np.random.default_rng(seed)
     for trial in range(n):
         args = make_inputs(rng)
@@ -85,12 +99,69 @@ def check_function(
         got = candidate(*args)
         why = _mismatch(expected, got, rtol, atol)
         if why:
+            hint = _what_is_off(candidate, args, got, mistakes, diagnose, rtol, atol)
             lines = [f"✗ {label} is not right yet (random input {trial + 1} of {n}): {why}"]
+            lines += [f"  what is off: {hint}"] if hint else []
             lines += [f"  input {k}: {_short(a)}" for k, a in enumerate(args)]
             lines += [f"  expected: {_short(expected)}", f"  got:      {_short(got)}"]
             print("\n".join(lines))
-            raise AssertionError(lines[0])  # the details are printed just above
+            headline = lines[0] + (f" — what is off: {hint}" if hint else "")
+            raise AssertionError(headline)  # the details are printed just above
+    if no_gradient_into:
+        problem = _gradient_leak(
+            candidate, make_inputs(np.random.default_rng(seed)), no_gradient_into
+        )
+        if problem:
+            print(f"✗ {label} gives the right values, but {problem}")
+            raise AssertionError(f"✗ {label} gives the right values, but {problem}")
     print(f"✓ {label} matches the reference on {n} random inputs")
+    if no_gradient_into:
+        print(f"✓ {label} lets no gradient into the inputs held fixed")
+
+
+def _what_is_off(candidate, args, got, mistakes, diagnose, rtol, atol) -> str | None:
+    """The message of the first typical mistake that explains ``got``, if any."""
+    for message, wrong in (mistakes or {}).items():
+        try:
+            if _mismatch(wrong(*args), got, rtol, atol) is None:
+                return message
+        except Exception:  # a mistake that does not apply to this input
+            continue
+    if diagnose is not None:
+        try:
+            return diagnose(candidate)
+        except Exception:
+            return None
+    return None
+
+
+def _gradient_leak(candidate, args: tuple, fixed: tuple[int, ...]) -> str | None:
+    """Why a gradient reaches an input in ``fixed`` (None when none does)."""
+    args = tuple(
+        a.detach().clone().requires_grad_(True)
+        if isinstance(a, torch.Tensor) and a.is_floating_point()
+        else a
+        for a in args
+    )
+    out = candidate(*args)
+    outputs = out if isinstance(out, tuple | list) else (out,)
+    total = sum(o.sum() for o in outputs if isinstance(o, torch.Tensor) and o.requires_grad)
+    if not isinstance(total, torch.Tensor):
+        return None  # nothing differentiable came back: no gradient can leak
+    total.backward()
+    try:
+        names = list(inspect.signature(candidate).parameters)
+    except (TypeError, ValueError):
+        names = []
+    for k in fixed:
+        grad = args[k].grad
+        if grad is not None and bool(grad.abs().sum() > 0):
+            arg = f"`{names[k]}` (input {k})" if k < len(names) else f"input {k}"
+            return (
+                f"a gradient reaches {arg}, which the equation holds fixed (its sg[·]): "
+                "use .detach() on it"
+            )
+    return None
 
 
 # name -> the arguments of its last check_function call
@@ -118,11 +189,11 @@ def check_your_work(expected: list[str]) -> dict[str, bool | None]:
             results[name] = None
             lines.append(f"· {name}: not checked yet (run the cell that checks it)")
             continue
-        candidate, *rest = _REGISTERED[name]
+        candidate, *rest, options = _REGISTERED[name]
         quiet = io.StringIO()
         try:
             with contextlib.redirect_stdout(quiet):
-                check_function(_latest(candidate), *rest, name=name)
+                check_function(_latest(candidate), *rest, name=name, **options)
         except NotImplementedError:
             results[name] = False
             lines.append(f"✗ {name}: not written yet (it still raises NotImplementedError)")

@@ -122,3 +122,69 @@ def test_half_done_notebook_scores_in_between(graded):
 
 def test_generated_exercise_is_graded_too(graded):
     assert graded["exercise-half"] == (1, 4)  # my_inverse_dynamics_loss
+
+
+# -- chapters 6-9: one assignment each, released and graded in one course ------------------------
+
+LATER = {  # chapter: (assignment, points of each auto-check, in notebook order)
+    "ch06_agent": ("ps6", {"my_anchor_loss": 2, "my_combine_beliefs": 2}),
+    "ch07_mujoco": ("ps7", {"my_hold": 2, "my_episode_scores": 1}),
+    "ch08_panda": ("ps8", {"my_sparse_reward": 1, "my_hidden_goal_step": 2}),
+    "ch09_generalisation": ("ps9", {"my_iqm": 1, "my_stratified_bootstrap_ci": 3}),
+}
+
+
+@pytest.fixture(scope="module")
+def graded_later(tmp_path_factory) -> dict[tuple[str, str], tuple[float, float]]:
+    """Per chapter 6-9: release it, then autograde the solution, the blank release and a
+    notebook from exercises/ with only its first function written:
+    {(chapter, student): (score, max score)}."""
+    course = tmp_path_factory.mktemp("course-later")
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        "c.CourseDirectory.course_id = 'simbelief'\n"
+        "c.ExecutePreprocessor.timeout = 300\n"
+    )
+    for chapter, (assignment, _) in LATER.items():
+        (course / "source" / assignment).mkdir(parents=True)
+        shutil.copy(ROOT / "solutions" / f"{chapter}.ipynb", course / "source" / assignment)
+        _nbgrader(course, "generate_assignment", assignment, "--force")
+    for chapter, (assignment, points) in LATER.items():
+        release = nbformat.read(course / "release" / assignment / f"{chapter}.ipynb", as_version=4)
+        assert "### BEGIN SOLUTION" not in "\n".join(c.source for c in release.cells)
+        solution = nbformat.read(ROOT / "solutions" / f"{chapter}.ipynb", as_version=4)
+        exercise = nbformat.read(ROOT / "exercises" / f"{chapter}.ipynb", as_version=4)
+        submissions = {
+            "solved": solution,
+            "blank": release,
+            "exercise-first": _fill(exercise, solution, {next(iter(points))}),
+        }
+        for student, nb in submissions.items():
+            folder = course / "submitted" / student / assignment
+            folder.mkdir(parents=True)
+            nbformat.write(nb, folder / f"{chapter}.ipynb")
+        _nbgrader(course, "autograde", assignment, "--create", "--force")
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {
+            (chapter, student): (sub.code_score, sub.max_code_score)
+            for chapter, (assignment, _) in LATER.items()
+            for student in ("solved", "blank", "exercise-first")
+            for sub in [gb.find_submission(assignment, student)]
+        }
+
+
+@pytest.mark.parametrize("chapter", list(LATER))
+def test_later_source_notebook_has_points(chapter):
+    points = _points(nbformat.read(ROOT / "solutions" / f"{chapter}.ipynb", as_version=4))
+    assert points == LATER[chapter][1]
+
+
+@pytest.mark.parametrize("chapter", list(LATER))
+def test_later_chapter_round_trip(graded_later, chapter):
+    """Solution: full marks; blank release: 0; the generated exercise with its first function
+    written: that function's points."""
+    points = LATER[chapter][1]
+    total = sum(points.values())
+    assert graded_later[(chapter, "solved")] == (total, total)
+    assert graded_later[(chapter, "blank")] == (0, total)
+    assert graded_later[(chapter, "exercise-first")] == (next(iter(points.values())), total)

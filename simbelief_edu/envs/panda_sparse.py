@@ -29,7 +29,7 @@ from panda_gym.envs.tasks.push import Push
 from panda_gym.envs.tasks.reach import Reach
 from panda_gym.pybullet import PyBullet
 
-from simbelief_edu.envs.tasks import TaskDistribution, check_nonnegative
+from simbelief_edu.envs.tasks import TaskDistribution, check_nonnegative, sparse_goal_reward
 
 IDENTITY_QUATERNION = np.array([0.0, 0.0, 0.0, 1.0])
 
@@ -164,7 +164,9 @@ class PandaSparseEnv(TaskDistribution, gym.Env):
         self.robot.set_action(np.asarray(action, dtype=np.float32))
         self.sim.step()
         info = self._info()
-        return self._get_obs(), 0.0 if info["success"] else -1.0, False, False, info
+        achieved, goal = self.goal_task.get_achieved_goal(), self.goal_task.goal
+        reward = float(sparse_goal_reward(achieved, goal, self.distance_threshold))
+        return self._get_obs(), reward, False, False, info
 
     def render(self) -> np.ndarray | None:
         """``rgb_array``: a pybullet TinyRenderer frame (panda-gym's default camera)."""

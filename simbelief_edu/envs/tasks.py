@@ -47,6 +47,14 @@ def goals_on_circle(angles: np.ndarray, radius: float = 1.0) -> np.ndarray:
     return radius * np.stack([np.cos(angles), np.sin(angles)], axis=-1)
 
 
+def sparse_goal_reward(achieved: Any, goal: Any, threshold: float) -> np.ndarray:
+    """The sparse reward of a hidden-goal task (panda-gym's, book chapter 8): ``0`` where the
+    achieved position is within ``threshold`` of the goal (``||achieved - goal|| < threshold``,
+    the norm over the last axis), ``-1`` elsewhere. Batched over leading axes."""
+    distance = np.linalg.norm(np.asarray(achieved, float) - np.asarray(goal, float), axis=-1)
+    return np.where(distance < threshold, 0.0, -1.0)
+
+
 class TaskDistribution:
     """Mixin giving an environment a train/test task pool, an OOD sampler and a current task.
 

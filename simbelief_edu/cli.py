@@ -2,6 +2,7 @@
 
 simbelief-edu train --env point-robot-sparse --agent simbelief --scale full --seed 0 --out runs/pr0
 simbelief-edu train --resume runs/pr0          # continue a killed run from its checkpoint
+simbelief-edu train --device cuda ...          # on a GPU (default auto: CUDA when available)
 simbelief-edu eval runs/pr0                    # meta-test on test and OOD tasks → eval.json
 simbelief-edu export runs/pr0 --out pr0.pt     # the policy and belief networks only
 simbelief-edu eval pr0.pt                      # meta-test an exported agent → pr0.eval.json
@@ -22,6 +23,7 @@ from pathlib import Path
 import torch
 
 from simbelief_edu.configs import AGENTS, FULL, Config, make_config
+from simbelief_edu.device import DEVICES, resolve_device
 from simbelief_edu.runtime import SCALES, versions
 
 
@@ -60,6 +62,8 @@ def _git_hash() -> str:
 def cmd_train(args: argparse.Namespace) -> None:
     from simbelief_edu.train import resume, train
 
+    if args.device is not None:
+        resolve_device(args.device)  # fail before any folder is written
     if args.resume:
         given = [
             f"--{k}"
@@ -82,14 +86,15 @@ def cmd_train(args: argparse.Namespace) -> None:
         out = Path(args.out)
         if (out / "checkpoint.pt").exists():
             raise ValueError(f"{out} already holds a run; use --resume {out} or another --out")
-        cfg = make_config(args.env, args.scale, args.agent, seed=args.seed, **dict(args.set))
+        overrides = {**dict(args.set), **({"device": args.device} if args.device else {})}
+        cfg = make_config(args.env, args.scale, args.agent, seed=args.seed, **overrides)
     out.mkdir(parents=True, exist_ok=True)
     (out / "versions.json").write_text(json.dumps({"git": _git_hash(), **versions()}, indent=2))
     with open(out / "commands.txt", "a") as f:
         f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} git={_git_hash()} "
                 f"simbelief-edu {' '.join(args.argv)}\n")  # fmt: skip
     if cfg is None:
-        run = resume(out, stop_after=args.stop_after)
+        run = resume(out, stop_after=args.stop_after, device=args.device)
     else:
         run = train(cfg, out, stop_after=args.stop_after)
     print(
@@ -101,8 +106,13 @@ def cmd_eval(args: argparse.Namespace) -> None:
     from simbelief_edu.train import load_run
     from simbelief_edu.trained import load_agent
 
+    if args.device is not None:
+        resolve_device(args.device)
     source = Path(args.run_dir)
-    run = load_agent(source) if source.is_file() else load_run(source)
+    if source.is_file():
+        run = load_agent(source, args.device or "cpu")
+    else:
+        run = load_run(source, args.device)
     start = time.perf_counter()
     result = {
         "run_dir": str(args.run_dir),
@@ -133,9 +143,11 @@ def cmd_export(args: argparse.Namespace) -> None:
 def cmd_sweep(args: argparse.Namespace) -> None:
     from simbelief_edu.sweep import Grid, load_grid, sweep
 
+    if args.device is not None and args.backend == "local":
+        resolve_device(args.device)  # here, not in every run (a Ray cluster's GPUs are its own)
     grid = load_grid(args.grid) if args.grid else Grid()
     flags = {"envs": args.env, "agents": args.agent, "seeds": args.seeds, "scale": args.scale,
-             "out": args.out}  # fmt: skip
+             "out": args.out, "device": args.device}  # fmt: skip
     grid = dataclasses.replace(grid, **{k: v for k, v in flags.items() if v is not None})
     grid.overrides = {**grid.overrides, **dict(args.set)}
     failed = sweep(grid, args.backend, args.jobs, args.address)
@@ -161,12 +173,17 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", help="output folder: checkpoint.pt, metrics.csv, config.json")
     tr.add_argument("--resume", metavar="DIR", help="continue the run in DIR from its checkpoint")
     tr.add_argument("--stop-after", type=int, help="stop this call after N iterations")
+    tr.add_argument("--device", choices=DEVICES,
+                    help="auto (default: CUDA when available), cpu or cuda; with --resume, "
+                         "the device to continue on")  # fmt: skip
     tr.add_argument("--set", type=_override, action="append", default=[], metavar="FIELD=VALUE",
                     help="override a config field, e.g. --set num_iters=200")  # fmt: skip
     tr.set_defaults(func=cmd_train)
     ev = sub.add_parser("eval", help="meta-test a trained run on test and OOD tasks")
     ev.add_argument("run_dir", help="a run folder, or an agent file written by export")
     ev.add_argument("--out", help="JSON path (default RUN_DIR/eval.json, AGENT.eval.json)")
+    ev.add_argument("--device", choices=DEVICES,
+                    help="default: the run's own (auto), cpu for an agent file")  # fmt: skip
     ev.set_defaults(func=cmd_eval)
     ex = sub.add_parser("export", help="write a run's policy and belief networks (a few kB)")
     ex.add_argument("run_dir")
@@ -181,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--set", type=_override, action="append", default=[], metavar="FIELD=VALUE",
                     help="override a config field in every run")  # fmt: skip
     sw.add_argument("--out", help="runs go to OUT/<env>/<agent>-seed<N> (default: runs)")
+    sw.add_argument("--device", choices=DEVICES, help="every run's device (default: auto)")
     sw.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                     help="runs at a time (local pool; CPUs of a new local Ray)")  # fmt: skip
     sw.add_argument("--backend", choices=("local", "ray"), default="local")

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simbelief_edu.configs import AGENTS, FULL, make_config
+from simbelief_edu.device import check_device
 from simbelief_edu.runtime import SCALES
 
 RAY_HINT = 'the ray backend needs ray: pip install "simbelief-edu[sweep]"'
@@ -42,6 +43,7 @@ class Grid:
     scale: str = "full"
     overrides: dict[str, object] = field(default_factory=dict)
     out: str = "runs"
+    device: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Trial:
 
 
 TOML_KEYS = {"envs": "envs", "agents": "agents", "seeds": "seeds", "scale": "scale",
-             "set": "overrides", "out": "out"}  # fmt: skip
+             "set": "overrides", "out": "out", "device": "device"}  # fmt: skip
 
 
 def _tomllib():
@@ -106,10 +108,11 @@ def trials(grid: Grid) -> list[Trial]:
         raise ValueError(f"out must be a folder name, got {grid.out!r}")
     if not isinstance(grid.overrides, dict):
         raise ValueError(f"[set] must be a table of field = value, got {grid.overrides!r}")
-    fixed = sorted(set(grid.overrides) & {"env", "agent", "scale", "seed"})
+    fixed = sorted(set(grid.overrides) & {"env", "agent", "scale", "seed", "device"})
     if fixed:
-        raise ValueError(f"{', '.join(fixed)} cannot be set per run; "
-                         "give the grid's envs, agents, scale and seeds instead")  # fmt: skip
+        raise ValueError(f"{', '.join(fixed)} cannot be set per run; give the grid's "
+                         "envs, agents, scale, seeds and device instead")  # fmt: skip
+    check_device(grid.device)
     out = [Trial(e, a, s) for s in grid.seeds for e in grid.envs for a in grid.agents]
     for t in out:
         make_config(t.env, grid.scale, t.agent, seed=t.seed, **grid.overrides)
@@ -130,7 +133,7 @@ def check_existing(grid: Grid, trial: Trial) -> None:
     wanted = dataclasses.asdict(
         make_config(trial.env, grid.scale, trial.agent, seed=trial.seed, **grid.overrides)
     )
-    differ = [k for k in wanted if saved.get(k) != wanted[k]]
+    differ = [k for k in wanted if saved.get(k) != wanted[k] and k != "device"]
     if differ:
         shown = ", ".join(f"{k}={saved.get(k)!r} (sweep: {wanted[k]!r})" for k in differ)
         raise ValueError(f"{path.parent} holds a run with other settings: {shown}; "
@@ -143,14 +146,15 @@ def train_and_eval(grid: Grid, trial: Trial) -> int:
     from simbelief_edu.cli import main as cli
 
     folder = run_dir(grid, trial)
+    device = ["--device", grid.device]
     if (folder / "checkpoint.pt").exists():
-        argv = ["train", "--resume", str(folder)]
+        argv = ["train", "--resume", str(folder), *device]
     else:
         argv = ["train", "--env", trial.env, "--agent", trial.agent, "--scale", grid.scale,
-                "--seed", str(trial.seed), "--out", str(folder)]  # fmt: skip
+                "--seed", str(trial.seed), "--out", str(folder), *device]  # fmt: skip
         argv += [f"--set={k}={v}" for k, v in grid.overrides.items()]
     tmp = folder / "eval.json.tmp"
-    code = cli(argv) or cli(["eval", str(folder), "--out", str(tmp)])
+    code = cli(argv) or cli(["eval", str(folder), "--out", str(tmp), *device])
     if code == 0:
         tmp.replace(folder / "eval.json")
     return code

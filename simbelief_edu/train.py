@@ -7,7 +7,8 @@ GRU states stored in the buffer with the updated encoder; (3) ``rl_updates_per_i
 on [tasks × transitions] batches, the belief features read from the stored GRU states
 (detached: RL never trains the belief), each followed, for SimBelief, by one step of the latent
 losses on the same batch; (4) every ``eval_every`` iterations, meta-test on the held-out tasks.
-Checkpoints hold everything a resumed run needs to continue exactly where a killed one stopped.
+Checkpoints hold everything a resumed run needs to continue exactly where a killed one stopped,
+on any device (``Config.device``; ``load_run(..., device=)`` moves a run between devices).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tqdm.auto import tqdm
 
 from simbelief_edu.agents import make_agent
 from simbelief_edu.configs import Config
+from simbelief_edu.device import resolve_device
 from simbelief_edu.envs import make
 from simbelief_edu.evaluate import episode_metrics, meta_test
 from simbelief_edu.rl.buffer import TaskBuffer
@@ -51,10 +53,12 @@ def sample_task_splits(env, cfg: Config, rng: np.random.Generator) -> dict[str, 
 
 
 class Run:
-    """Everything a training run holds: envs, tasks, agent, SAC, buffer, optimiser, history."""
+    """Everything a training run holds: envs, tasks, agent, SAC, buffer, optimiser, history.
+    The networks, optimisers and buffer live on ``self.device`` (``cfg.device`` resolved)."""
 
     def __init__(self, cfg: Config):
         self.cfg = cfg
+        self.device = resolve_device(cfg.device)
         self.rng = seed_everything(cfg.seed)
         n_envs = max(cfg.tasks_per_iter * cfg.rollouts_per_task, cfg.num_test_tasks)
         self.envs = [make(cfg.env, episodes_per_task=cfg.episodes_per_task) for _ in range(n_envs)]
@@ -65,7 +69,7 @@ class Run:
                              f"tasks of {cfg.env}")  # fmt: skip
         self.tasks = sample_task_splits(env, cfg, self.rng)
         obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
-        self.agent = make_agent(cfg.agent, obs_dim, act_dim, cfg)
+        self.agent = make_agent(cfg.agent, obs_dim, act_dim, cfg).to(self.device)
         vae = [*self.agent.encoder.parameters(), *self.agent.reward_decoder.parameters()]
         self.belief_opt = torch.optim.Adam(vae, lr=cfg.lr_belief)
         self.latent_opts: list[torch.optim.Optimizer] = []
@@ -78,11 +82,10 @@ class Run:
         self.sac = SAC(
             obs_dim + self.agent.feature_dim, act_dim, cfg.policy_hidden, cfg.lr_policy,
             cfg.gamma, cfg.tau, cfg.alpha, cfg.autotune_alpha, cfg.critic_grad_clip,
-        )  # fmt: skip
+        ).to(self.device)  # fmt: skip
         T = env.horizon * cfg.episodes_per_task
-        self.buffer = TaskBuffer(
-            cfg.num_train_tasks, cfg.buffer_episodes_per_task, T, obs_dim, act_dim, cfg.gru_hidden
-        )
+        self.buffer = TaskBuffer(cfg.num_train_tasks, cfg.buffer_episodes_per_task, T, obs_dim,
+                                 act_dim, cfg.gru_hidden, self.device)  # fmt: skip
         self.iteration, self.env_steps, self.wall_time = 0, 0, 0.0
         self.history: list[dict] = []
 
@@ -218,13 +221,17 @@ class Run:
         torch.set_rng_state(state["rng"]["torch"])
 
 
-def load_run(out_dir: str | Path) -> Run:
-    """Rebuild a run from the checkpoint in ``out_dir`` (loaded with ``weights_only=True``)."""
+def load_run(out_dir: str | Path, device: str | None = None) -> Run:
+    """Rebuild a run from the checkpoint in ``out_dir`` (loaded with ``weights_only=True``) on
+    ``device`` (``auto``, ``cpu``, ``cuda``; None: the run's own ``cfg.device``). The tensors
+    are read onto the CPU whatever device saved them (``map_location``) and copied to the run's
+    device, so a run saved on a GPU resumes on a CPU and the other way round."""
     path = Path(out_dir) / CHECKPOINT
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}")
-    state = torch.load(path, weights_only=True)
-    run = Run(Config(**state["config"]))
+    state = torch.load(path, weights_only=True, map_location="cpu")
+    cfg = Config(**{**state["config"], **({"device": device} if device else {})})
+    run = Run(cfg)
     run.load_state_dict(state)
     return run
 
@@ -258,9 +265,15 @@ def train(
     return _loop(run, out_dir, stop_after, progress)
 
 
-def resume(out_dir: str | Path, stop_after: int | None = None, progress: bool = True) -> Run:
-    """Continue the run saved in ``out_dir`` from its checkpoint, with its own config."""
-    return _loop(load_run(out_dir), Path(out_dir), stop_after, progress)
+def resume(
+    out_dir: str | Path,
+    stop_after: int | None = None,
+    progress: bool = True,
+    device: str | None = None,
+) -> Run:
+    """Continue the run saved in ``out_dir`` from its checkpoint, with its own config (on
+    ``device`` when given)."""
+    return _loop(load_run(out_dir, device), Path(out_dir), stop_after, progress)
 
 
 def _loop(run: Run, out_dir: Path, stop_after: int | None, progress: bool) -> Run:

@@ -1,0 +1,85 @@
+"""K seeds in one process (``simbelief_edu.seeds``): batched, they train like K separate runs
+(same losses and parameters to float tolerance), resume exactly, and write the same folders."""
+
+import dataclasses
+
+import pytest
+import torch
+
+from simbelief_edu.cli import main as cli
+from simbelief_edu.configs import make_config
+from simbelief_edu.seeds import resume_seeds, train_seeds
+from simbelief_edu.train import load_run, train
+
+SEEDS = (1, 2)
+
+
+def _params(run) -> list[torch.Tensor]:
+    return [p.detach() for p in (*run.agent.parameters(), *run.sac.parameters())]
+
+
+def _losses(run) -> list[dict]:
+    return [{k: v for k, v in row.items() if k != "wall_time"} for row in run.history]
+
+
+@pytest.mark.parametrize(
+    "agent, overrides",
+    [
+        ("simbelief", {}),
+        ("varibad", {}),
+        # the elementwise critic clamp and the per-seed gradient-norm clip both active, α tuned
+        ("simbelief", dict(critic_grad_clip=0.01, latent_grad_clip=0.05, autotune_alpha=True)),
+    ],
+)
+def test_k_seeds_batched_equal_k_separate_runs(agent, overrides, tmp_path):
+    cfgs = [make_config("point-robot-sparse", "smoke", agent, seed=s, eval_every=1, **overrides)
+            for s in SEEDS]  # fmt: skip
+    separate = [train(c, tmp_path / f"alone{c.seed}", progress=False) for c in cfgs]
+    batched = train_seeds(cfgs, [tmp_path / f"seed{s}" for s in SEEDS], progress=False).runs
+    for alone, run in zip(separate, batched, strict=True):
+        assert len(run.history) == len(alone.history) == 3
+        for row, ref in zip(_losses(run), _losses(alone), strict=True):
+            assert row.keys() == ref.keys()
+            for key in row:
+                assert row[key] == pytest.approx(ref[key], rel=1e-4, abs=1e-6), key
+        for p, q in zip(_params(run), _params(alone), strict=True):
+            torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5)
+    # the two seeds did train differently
+    assert not torch.allclose(_params(batched[0])[0], _params(batched[1])[0])
+    for s in SEEDS:  # each seed's folder holds what a separate run writes
+        names = {p.name for p in (tmp_path / f"seed{s}").iterdir()}
+        assert names == {p.name for p in (tmp_path / f"alone{s}").iterdir()}
+
+
+def test_a_killed_and_resumed_k_seed_run_ends_like_an_uninterrupted_one(tmp_path):
+    cfgs = [make_config("point-robot-sparse", "smoke", seed=s, num_iters=4, checkpoint_every=2)
+            for s in SEEDS]  # fmt: skip
+    whole = train_seeds(cfgs, [tmp_path / f"whole{s}" for s in SEEDS], progress=False)
+    split = [tmp_path / f"split{s}" for s in SEEDS]
+    train_seeds(cfgs, split, stop_after=2, progress=False)
+    assert [load_run(d).iteration for d in split] == [2, 2]
+    resumed = resume_seeds(split, progress=False)
+    for a, b in zip(whole.runs, resumed.runs, strict=True):
+        assert _losses(a) == _losses(b)
+        assert all(torch.equal(p, q) for p, q in zip(_params(a), _params(b), strict=True))
+        assert b.iteration == 4
+
+
+def test_seeds_batched_together_must_share_their_config(tmp_path):
+    cfg = make_config("point-robot-sparse", "smoke")
+    other = dataclasses.replace(cfg, seed=1, num_iters=5)
+    with pytest.raises(ValueError, match="share every setting but the seed"):
+        train_seeds([cfg, other], [tmp_path / "a", tmp_path / "b"], progress=False)
+    with pytest.raises(ValueError, match="its own output folder"):
+        train_seeds([cfg, cfg], [tmp_path / "a", tmp_path / "a"], progress=False)
+
+
+def test_cli_trains_and_resumes_seeds_in_one_process(tmp_path):
+    out = tmp_path / "runs"
+    argv = ["train", "--scale", "smoke", "--seeds", "1", "2", "--out", str(out)]
+    assert cli([*argv, "--stop-after", "1"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["seed1", "seed2"]
+    assert cli(["train", "--resume", str(out)]) == 0  # the folder of a K-seed run
+    assert [load_run(out / f"seed{s}").iteration for s in SEEDS] == [3, 3]
+    assert "--seeds 1 2" in (out / "seed2" / "commands.txt").read_text()
+    assert load_run(out / "seed2").cfg.seed == 2

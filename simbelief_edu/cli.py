@@ -182,7 +182,8 @@ def cmd_sweep(args: argparse.Namespace) -> None:
         resolve_device(args.device)  # here, not in every run (a Ray cluster's GPUs are its own)
     grid = load_grid(args.grid) if args.grid else Grid()
     flags = {"envs": args.env, "agents": args.agent, "seeds": args.seeds, "scale": args.scale,
-             "out": args.out, "device": args.device}  # fmt: skip
+             "out": args.out, "device": args.device,
+             "vectorize_seeds": args.vectorize_seeds or None}  # fmt: skip
     grid = dataclasses.replace(grid, **{k: v for k, v in flags.items() if v is not None})
     grid.overrides = {**grid.overrides, **dict(args.set)}
     failed = sweep(grid, args.backend, args.jobs, args.address)
@@ -239,6 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="override a config field in every run")  # fmt: skip
     sw.add_argument("--out", help="runs go to OUT/<env>/<agent>-seed<N> (default: runs)")
     sw.add_argument("--device", choices=DEVICES, help="every run's device (default: auto)")
+    sw.add_argument("--vectorize-seeds", action="store_true",
+                    help="train the seeds of each env × agent together in one process")  # fmt: skip
     sw.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                     help="runs at a time (local pool; CPUs of a new local Ray)")  # fmt: skip
     sw.add_argument("--backend", choices=("local", "ray"), default="local")

@@ -83,3 +83,28 @@ def test_cli_trains_and_resumes_seeds_in_one_process(tmp_path):
     assert [load_run(out / f"seed{s}").iteration for s in SEEDS] == [3, 3]
     assert "--seeds 1 2" in (out / "seed2" / "commands.txt").read_text()
     assert load_run(out / "seed2").cfg.seed == 2
+
+
+def test_sweep_with_vectorized_seeds_trains_each_seed_like_a_separate_run(tmp_path, monkeypatch):
+    import csv
+
+    from simbelief_edu import sweep
+
+    monkeypatch.setattr(sweep, "report", lambda grid: None)
+    out = tmp_path / "sweep"
+    argv = ["sweep", "--agent", "simbelief", "--seeds", "1", "2", "--scale", "smoke",
+            "--set", "eval_every=1", "--out", str(out), "--vectorize-seeds"]  # fmt: skip
+    assert cli(argv) == 0
+    for s in SEEDS:
+        folder = out / "point-robot-sparse" / f"simbelief-seed{s}"
+        assert (folder / "eval.json").is_file()
+        with open(folder / "metrics.csv") as f:
+            rows = list(csv.DictReader(f))
+        alone = train(make_config("point-robot-sparse", "smoke", seed=s, eval_every=1),
+                      tmp_path / f"alone{s}", progress=False)  # fmt: skip
+        for row, ref in zip(rows, _losses(alone), strict=True):
+            for key in ("belief_loss", "critic", "actor", "metric"):
+                assert float(row[key]) == pytest.approx(ref[key], rel=1e-4), key
+    log = (out / "point-robot-sparse" / "simbelief-seed1" / "sweep.log").read_text()
+    assert "simbelief point-robot-sparse × 2 seeds" in log  # one process for both seeds
+    assert "--seeds 1 2" in (folder / "commands.txt").read_text()

@@ -37,7 +37,7 @@ from simbelief_edu.configs import make_config
 from simbelief_edu.device import resolve_device
 from simbelief_edu.envs import ENV_IDS
 from simbelief_edu.seeds import SeedRuns, train_seeds
-from simbelief_edu.train import Run
+from simbelief_edu.train import Run, sac_inputs
 
 
 def sync(device: torch.device) -> None:
@@ -77,7 +77,15 @@ def full_buffer_gib(run: Run, capacity: int) -> float:
     return per_slot * capacity / 2**30
 
 
-def measure(env: str, k: int, args, device: torch.device) -> str:
+def single_seed_step(run: Run) -> None:
+    """One update of the single-seed path (``Run.update_policy``'s loop body), for reference."""
+    b = run.sac_batch()
+    run.sac.update(*sac_inputs(run.agent, b))
+    if run.latent_opts:
+        run.latent_step(b)
+
+
+def measure(env: str, k: int, args, device: torch.device) -> list[str]:
     if device.type == "cuda":
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
@@ -94,8 +102,15 @@ def measure(env: str, k: int, args, device: torch.device) -> str:
     total = k * per_seed + cfg.rl_updates_per_iter * update
     peak = torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else float("nan")
     buffer = full_buffer_gib(run, make_config(env, args.scale).buffer_episodes_per_task)
-    return (f"| {env} | {k} | {1e3 * update:.1f} | {cfg.rl_updates_per_iter * update / k:.1f} | "
-            f"{per_seed:.1f} | **{total / k:.1f}** | {peak:.2f} | {buffer:.2f} |")  # fmt: skip
+    rows = [f"| {env} | {k} | {1e3 * update:.1f} | {cfg.rl_updates_per_iter * update / k:.1f} | "
+            f"{per_seed:.1f} | **{total / k:.1f}** | {peak:.2f} | {buffer:.2f} |"]  # fmt: skip
+    if k == 1:  # the single-seed Run, no vmap: the reference the K path is compared with
+        single = timed(lambda: single_seed_step(run), device, args.updates)
+        total = per_seed + cfg.rl_updates_per_iter * single
+        rows.append(f"| {env} | 1, single-seed `Run` | {1e3 * single:.1f} | "
+                    f"{cfg.rl_updates_per_iter * single:.1f} | {per_seed:.1f} | **{total:.1f}** | "
+                    f"{peak:.2f} | {buffer:.2f} |")  # fmt: skip
+    return rows
 
 
 LOSSES = ("belief_loss", "critic", "actor", "metric")
@@ -153,8 +168,9 @@ def main(argv: list[str] | None = None) -> str:
     ]
     for env in envs:
         for k in map(int, args.ks.split(",")):
-            lines.append(measure(env, k, args, device))
-            print(lines[-1], flush=True)
+            rows = measure(env, k, args, device)
+            lines += rows
+            print("\n".join(rows), flush=True)
     if args.check_losses:
         lines += ["", f"Losses ({', '.join(LOSSES)}) of the `smoke` preset's first 2 iterations, "
                   f"K = 2 seeds batched, on {device} and on the CPU:", "",

@@ -18,7 +18,7 @@ def test_gpu_script_runs_on_cpu_at_smoke_scale(tmp_path):
                    cwd=tmp_path, capture_output=True)  # fmt: skip
     text = out.read_text()
     k_rows = [line for line in text.splitlines() if line.startswith("| point-robot-sparse | ")]
-    assert len([r for r in k_rows if r.count("|") == 9]) == 2  # K = 1 and 2
+    assert len([r for r in k_rows if r.count("|") == 9]) == 3  # K = 1, 2 and the plain Run
     assert any(line.startswith("| cheetah-vel-sparse | 2 |") for line in text.splitlines())
     losses = [line for line in text.splitlines() if line.count("|") == 7 and "-sparse |" in line]
     assert len(losses) == 2 * 4  # 2 envs × 2 seeds × 2 iterations

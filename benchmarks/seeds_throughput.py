@@ -68,7 +68,7 @@ def build(env: str, k: int, device: str, scale: str, buffer_episodes: int) -> Se
             run.collect(np.arange(n), random=True)
         runs.append(run)
         states.append(torch.get_rng_state())
-    return SeedRuns(runs, states)
+    return SeedRuns(runs, states, batched=True)
 
 
 def full_buffer_gib(run: Run, capacity: int) -> float:
@@ -123,7 +123,8 @@ def check_losses(env: str, device: str, tmp: Path) -> list[str]:
     for where in (device, "cpu"):
         cfgs = [make_config(env, "smoke", seed=s, device=where, num_iters=2, eval_every=1)
                 for s in (0, 1)]  # fmt: skip
-        seeds = train_seeds(cfgs, [tmp / where / f"seed{s}" for s in (0, 1)], progress=False)
+        outs = [tmp / where / f"seed{s}" for s in (0, 1)]
+        seeds = train_seeds(cfgs, outs, progress=False, batched=True)
         histories[where] = [row for run in seeds.runs for row in run.history]
     rows = []
     for seed_row, (here, cpu) in enumerate(zip(histories[device], histories["cpu"], strict=True)):

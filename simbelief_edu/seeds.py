@@ -129,14 +129,22 @@ def _stack(dicts: list[dict[str, torch.Tensor]], device) -> dict[str, torch.Tens
 
 
 class SeedRuns:
-    """K runs of one config, differing only in their seed, trained in lockstep."""
+    """K runs of one config, differing only in their seed, trained in lockstep.
 
-    def __init__(self, runs: list[Run], rng_states: list[torch.Tensor]):
+    ``batched``: run the update phase once for all seeds (vmap); False runs each seed's own
+    ``Run.update_policy`` in turn. None (default) batches on a GPU only: on one CPU core the
+    batched update measured slower than K single-seed ones (``benchmarks/results/speed.md``).
+    """
+
+    def __init__(
+        self, runs: list[Run], rng_states: list[torch.Tensor], batched: bool | None = None
+    ):
         base = dataclasses.replace(runs[0].cfg, seed=0)
         for run in runs[1:]:
             if dataclasses.replace(run.cfg, seed=0) != base:
                 raise ValueError("seeds batched together must share every setting but the seed")
         self.runs, self.rng_states = runs, rng_states
+        self.batched = runs[0].device.type == "cuda" if batched is None else batched
         self.cfg = runs[0].cfg
         self.agent, self.sac = runs[0].agent, runs[0].sac  # the templates functional_call uses
         self.agent_params = stack_parameters([r.agent for r in runs])
@@ -246,7 +254,14 @@ class SeedRuns:
         return {k: v.detach() for k, v in logs.items()}
 
     def update_policy(self) -> list[dict[str, float]]:
-        """``Run.update_policy`` of every seed: ``rl_updates_per_iter`` batched steps."""
+        """``Run.update_policy`` of every seed: ``rl_updates_per_iter`` batched steps (or, not
+        ``batched``, each run's own, in turn)."""
+        if not self.batched:
+            out = []
+            for k, run in enumerate(self.runs):
+                with self.own_rng(k):
+                    out.append(run.update_policy())
+            return out
         sums: list[dict[str, float]] = [{} for _ in self.runs]
         for _ in range(self.cfg.rl_updates_per_iter):
             logs = {k: v.tolist() for k, v in self.update_step().items()}
@@ -257,7 +272,7 @@ class SeedRuns:
     # -- checkpoints -----------------------------------------------------------------------------
     def save(self, out_dirs: list[Path]) -> None:
         """Each seed's checkpoint and metrics in its own folder, as a separate run writes."""
-        for key, opt in self.stacked_opts.items():
+        for key, opt in self.stacked_opts.items() if self.batched else ():
             _adam_state_to_runs(opt, [optimisers(r)[key] for r in self.runs])
         for k, (run, out) in enumerate(zip(self.runs, out_dirs, strict=True)):
             with self.own_rng(k):
@@ -272,9 +287,13 @@ def _check_dirs(out_dirs: list) -> list[Path]:
 
 
 def train_seeds(
-    cfgs: list[Config], out_dirs: list, stop_after: int | None = None, progress: bool = True
+    cfgs: list[Config],
+    out_dirs: list,
+    stop_after: int | None = None,
+    progress: bool = True,
+    batched: bool | None = None,
 ) -> SeedRuns:
-    """``train(cfg, out_dir)`` for every pair, the seeds batched (``SeedRuns``)."""
+    """``train(cfg, out_dir)`` for every pair, the seeds in lockstep (``SeedRuns``)."""
     import json
 
     out_dirs = _check_dirs(out_dirs)
@@ -286,7 +305,7 @@ def train_seeds(
         (out / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
         runs.append(run)
         states.append(torch.get_rng_state())
-    return _loop(SeedRuns(runs, states), out_dirs, stop_after, progress)
+    return _loop(SeedRuns(runs, states, batched), out_dirs, stop_after, progress)
 
 
 def resume_seeds(
@@ -294,8 +313,9 @@ def resume_seeds(
     stop_after: int | None = None,
     progress: bool = True,
     device: str | None = None,
+    batched: bool | None = None,
 ) -> SeedRuns:
-    """``resume`` every run folder of a K-seed run (or any runs of one config), batched."""
+    """``resume`` every run folder of a K-seed run (or any runs of one config), in lockstep."""
     out_dirs = _check_dirs(out_dirs)
     runs, states = [], []
     for out in out_dirs:
@@ -306,7 +326,7 @@ def resume_seeds(
         raise ValueError(
             f"runs resumed together must be at the same iteration, got {sorted(iterations)}"
         )
-    return _loop(SeedRuns(runs, states), out_dirs, stop_after, progress)
+    return _loop(SeedRuns(runs, states, batched), out_dirs, stop_after, progress)
 
 
 def _loop(

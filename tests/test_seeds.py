@@ -35,7 +35,8 @@ def test_k_seeds_batched_equal_k_separate_runs(agent, overrides, tmp_path):
     cfgs = [make_config("point-robot-sparse", "smoke", agent, seed=s, eval_every=1, **overrides)
             for s in SEEDS]  # fmt: skip
     separate = [train(c, tmp_path / f"alone{c.seed}", progress=False) for c in cfgs]
-    batched = train_seeds(cfgs, [tmp_path / f"seed{s}" for s in SEEDS], progress=False).runs
+    outs = [tmp_path / f"seed{s}" for s in SEEDS]
+    batched = train_seeds(cfgs, outs, progress=False, batched=True).runs
     for alone, run in zip(separate, batched, strict=True):
         assert len(run.history) == len(alone.history) == 3
         for row, ref in zip(_losses(run), _losses(alone), strict=True):
@@ -51,18 +52,31 @@ def test_k_seeds_batched_equal_k_separate_runs(agent, overrides, tmp_path):
         assert names == {p.name for p in (tmp_path / f"alone{s}").iterdir()}
 
 
-def test_a_killed_and_resumed_k_seed_run_ends_like_an_uninterrupted_one(tmp_path):
+@pytest.mark.parametrize("batched", [True, False])
+def test_a_killed_and_resumed_k_seed_run_ends_like_an_uninterrupted_one(tmp_path, batched):
     cfgs = [make_config("point-robot-sparse", "smoke", seed=s, num_iters=4, checkpoint_every=2)
             for s in SEEDS]  # fmt: skip
-    whole = train_seeds(cfgs, [tmp_path / f"whole{s}" for s in SEEDS], progress=False)
+    wholes = [tmp_path / f"whole{s}" for s in SEEDS]
+    whole = train_seeds(cfgs, wholes, progress=False, batched=batched)
     split = [tmp_path / f"split{s}" for s in SEEDS]
-    train_seeds(cfgs, split, stop_after=2, progress=False)
+    train_seeds(cfgs, split, stop_after=2, progress=False, batched=batched)
     assert [load_run(d).iteration for d in split] == [2, 2]
-    resumed = resume_seeds(split, progress=False)
+    resumed = resume_seeds(split, progress=False, batched=batched)
     for a, b in zip(whole.runs, resumed.runs, strict=True):
         assert _losses(a) == _losses(b)
         assert all(torch.equal(p, q) for p, q in zip(_params(a), _params(b), strict=True))
         assert b.iteration == 4
+
+
+def test_unbatched_seeds_are_exactly_separate_runs(tmp_path):
+    """The default on a CPU: the seeds in lockstep, each update phase its own run's."""
+    cfgs = [make_config("point-robot-sparse", "smoke", seed=s, eval_every=1) for s in SEEDS]
+    seeds = train_seeds(cfgs, [tmp_path / f"seed{s}" for s in SEEDS], progress=False)
+    assert not seeds.batched  # no GPU here
+    for cfg, run in zip(cfgs, seeds.runs, strict=True):
+        alone = train(cfg, tmp_path / f"alone{cfg.seed}", progress=False)
+        assert _losses(run) == _losses(alone)
+        assert all(torch.equal(p, q) for p, q in zip(_params(run), _params(alone), strict=True))
 
 
 def test_seeds_batched_together_must_share_their_config(tmp_path):

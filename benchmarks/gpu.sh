@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The GPU benchmark (issue 17): one prepared script for a lent GPU machine, about 5 minutes on
-# an H100 (under 8). Needs the package installed with a CUDA build of torch
+# The GPU benchmark (issue 17): one prepared script for a lent GPU machine, sized to run in under
+# 8 minutes (estimated from CPU timings of its parts; not yet run on a GPU: the runs' setup,
+# 32 Cheetah runs with 25 MuJoCo envs each, is most of it). Needs the package installed with a
+# CUDA build of torch
 # (pip install -e . after a CUDA torch). It writes benchmarks/results/gpu.md:
 #   - s / iteration / seed of `full` SimBelief on Point-Robot and Cheetah-Vel at K = 1, 8, 32
 #     seeds in one process, with the peak GPU memory;

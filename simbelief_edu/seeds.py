@@ -264,7 +264,9 @@ class SeedRuns:
             return out
         sums: list[dict[str, float]] = [{} for _ in self.runs]
         for _ in range(self.cfg.rl_updates_per_iter):
-            logs = {k: v.tolist() for k, v in self.update_step().items()}
+            step = self.update_step()
+            values = torch.stack(list(step.values())).tolist()  # one device sync: [losses][K]
+            logs = dict(zip(step, values, strict=True))
             for k, run in enumerate(self.runs):
                 run.add_update_logs(sums[k], {name: v[k] for name, v in logs.items()})
         return sums

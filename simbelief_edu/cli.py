@@ -2,6 +2,8 @@
 
 simbelief-edu train --env point-robot-sparse --agent simbelief --scale full --seed 0 --out runs/pr0
 simbelief-edu train --resume runs/pr0          # continue a killed run from its checkpoint
+simbelief-edu train --seeds 1 2 3 --out runs/pr  # 3 seeds in one process → runs/pr/seed<N>
+simbelief-edu train --device cuda ...          # on a GPU (default auto: CUDA when available)
 simbelief-edu eval runs/pr0                    # meta-test on test and OOD tasks → eval.json
 simbelief-edu export runs/pr0 --out pr0.pt     # the policy and belief networks only
 simbelief-edu eval pr0.pt                      # meta-test an exported agent → pr0.eval.json
@@ -22,6 +24,7 @@ from pathlib import Path
 import torch
 
 from simbelief_edu.configs import AGENTS, FULL, Config, make_config
+from simbelief_edu.device import DEVICES, resolve_device
 from simbelief_edu.runtime import SCALES, versions
 
 
@@ -57,52 +60,94 @@ def _git_hash() -> str:
         return "unknown"
 
 
+def _resume_dirs(paths: list[str]) -> list[Path]:
+    """The run folders to resume: each path, or the ``seed*`` folders of a K-seed run."""
+    out = []
+    for path in map(Path, paths):
+        children = sorted(path.glob("seed*/checkpoint.pt"))
+        if not (path / "checkpoint.pt").exists() and children:
+            out += [c.parent for c in children]
+        else:
+            out.append(path)
+    return out
+
+
+def _seed_dirs(out: str, seeds: list[int]) -> list[Path]:
+    """One folder per seed: ``out`` with ``{seed}`` filled in, else ``out/seed<N>``."""
+    if "{seed}" in out:
+        return [Path(out.replace("{seed}", str(s))) for s in seeds]
+    return [Path(out) / f"seed{s}" for s in seeds]
+
+
 def cmd_train(args: argparse.Namespace) -> None:
+    from simbelief_edu.seeds import resume_seeds, train_seeds
     from simbelief_edu.train import resume, train
 
+    if args.device is not None:
+        resolve_device(args.device)  # fail before any folder is written
     if args.resume:
         given = [
             f"--{k}"
-            for k in ("env", "agent", "scale", "seed", "out")
+            for k in ("env", "agent", "scale", "seed", "seeds", "out")
             if getattr(args, k) is not None
         ]
         if args.set or given:
             dropped = ", ".join(given + (["--set"] if args.set else []))
             raise ValueError(f"--resume continues a run with its saved config; drop {dropped}")
-        out, cfg = Path(args.resume), None  # resume() takes the checkpoint's config
+        outs, cfgs = _resume_dirs(args.resume), None  # resume() takes the checkpoint's config
     else:
         args.env = args.env or "point-robot-sparse"
         args.agent = args.agent or "simbelief"
         args.scale = args.scale or "full"
-        args.seed = 0 if args.seed is None else args.seed
+        if args.seed is not None and args.seeds is not None:
+            raise ValueError("give --seed or --seeds, not both")
+        seeds = args.seeds or [0 if args.seed is None else args.seed]
         if args.out is None:
             raise ValueError("train needs --out DIR (or --resume DIR)")
-        if args.seed < 0:
-            raise ValueError(f"--seed must be non-negative, got {args.seed}")
-        out = Path(args.out)
-        if (out / "checkpoint.pt").exists():
-            raise ValueError(f"{out} already holds a run; use --resume {out} or another --out")
-        cfg = make_config(args.env, args.scale, args.agent, seed=args.seed, **dict(args.set))
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "versions.json").write_text(json.dumps({"git": _git_hash(), **versions()}, indent=2))
-    with open(out / "commands.txt", "a") as f:
-        f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} git={_git_hash()} "
-                f"simbelief-edu {' '.join(args.argv)}\n")  # fmt: skip
-    if cfg is None:
-        run = resume(out, stop_after=args.stop_after)
+        for seed in seeds:
+            if seed < 0:
+                raise ValueError(f"--seed must be non-negative, got {seed}")
+        if len(set(seeds)) < len(seeds):
+            raise ValueError(f"--seeds must be distinct, got {' '.join(map(str, seeds))}")
+        outs = _seed_dirs(args.out, seeds) if args.seeds else [Path(args.out)]
+        for out in outs:
+            if (out / "checkpoint.pt").exists():
+                raise ValueError(f"{out} already holds a run; use --resume {out} or another --out")
+        overrides = {**dict(args.set), **({"device": args.device} if args.device else {})}
+        cfgs = [make_config(args.env, args.scale, args.agent, seed=seed, **overrides)
+                for seed in seeds]  # fmt: skip
+    for out in outs:
+        out.mkdir(parents=True, exist_ok=True)
+        info = {"git": _git_hash(), **versions()}
+        (out / "versions.json").write_text(json.dumps(info, indent=2))
+        with open(out / "commands.txt", "a") as f:
+            f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} git={_git_hash()} "
+                    f"simbelief-edu {' '.join(args.argv)}\n")  # fmt: skip
+    if len(outs) > 1:  # K seeds in one process, the update phase batched
+        if cfgs is None:
+            runs = resume_seeds(outs, stop_after=args.stop_after, device=args.device).runs
+        else:
+            runs = train_seeds(cfgs, outs, stop_after=args.stop_after).runs
+    elif cfgs is None:
+        runs = [resume(outs[0], stop_after=args.stop_after, device=args.device)]
     else:
-        run = train(cfg, out, stop_after=args.stop_after)
-    print(
-        f"{run.iteration}/{run.cfg.num_iters} iterations, {run.wall_time:.0f} s; results in {out}"
-    )
+        runs = [train(cfgs[0], outs[0], stop_after=args.stop_after)]
+    for run, out in zip(runs, outs, strict=True):
+        print(f"{run.iteration}/{run.cfg.num_iters} iterations, {run.wall_time:.0f} s; "
+              f"results in {out}")  # fmt: skip
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
     from simbelief_edu.train import load_run
     from simbelief_edu.trained import load_agent
 
+    if args.device is not None:
+        resolve_device(args.device)
     source = Path(args.run_dir)
-    run = load_agent(source) if source.is_file() else load_run(source)
+    if source.is_file():
+        run = load_agent(source, args.device or "cpu")
+    else:
+        run = load_run(source, args.device)
     start = time.perf_counter()
     result = {
         "run_dir": str(args.run_dir),
@@ -133,9 +178,12 @@ def cmd_export(args: argparse.Namespace) -> None:
 def cmd_sweep(args: argparse.Namespace) -> None:
     from simbelief_edu.sweep import Grid, load_grid, sweep
 
+    if args.device is not None and args.backend == "local":
+        resolve_device(args.device)  # here, not in every run (a Ray cluster's GPUs are its own)
     grid = load_grid(args.grid) if args.grid else Grid()
     flags = {"envs": args.env, "agents": args.agent, "seeds": args.seeds, "scale": args.scale,
-             "out": args.out}  # fmt: skip
+             "out": args.out, "device": args.device,
+             "vectorize_seeds": args.vectorize_seeds or None}  # fmt: skip
     grid = dataclasses.replace(grid, **{k: v for k, v in flags.items() if v is not None})
     grid.overrides = {**grid.overrides, **dict(args.set)}
     failed = sweep(grid, args.backend, args.jobs, args.address)
@@ -158,15 +206,25 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--agent", choices=AGENTS, help="default: simbelief")
     tr.add_argument("--scale", choices=SCALES, help="default: full")
     tr.add_argument("--seed", type=int, help="default: 0")
+    tr.add_argument("--seeds", type=int, nargs="+", metavar="N",
+                    help="train these seeds in one process, the updates batched over seeds; "
+                         "each gets OUT/seed<N> (or OUT with {seed} filled in)")  # fmt: skip
     tr.add_argument("--out", help="output folder: checkpoint.pt, metrics.csv, config.json")
-    tr.add_argument("--resume", metavar="DIR", help="continue the run in DIR from its checkpoint")
+    tr.add_argument("--resume", metavar="DIR", nargs="+",
+                    help="continue the run in DIR from its checkpoint (several DIRs, or the "
+                         "folder of a --seeds run: batched)")  # fmt: skip
     tr.add_argument("--stop-after", type=int, help="stop this call after N iterations")
+    tr.add_argument("--device", choices=DEVICES,
+                    help="auto (default: CUDA when available), cpu or cuda; with --resume, "
+                         "the device to continue on")  # fmt: skip
     tr.add_argument("--set", type=_override, action="append", default=[], metavar="FIELD=VALUE",
                     help="override a config field, e.g. --set num_iters=200")  # fmt: skip
     tr.set_defaults(func=cmd_train)
     ev = sub.add_parser("eval", help="meta-test a trained run on test and OOD tasks")
     ev.add_argument("run_dir", help="a run folder, or an agent file written by export")
     ev.add_argument("--out", help="JSON path (default RUN_DIR/eval.json, AGENT.eval.json)")
+    ev.add_argument("--device", choices=DEVICES,
+                    help="default: the run's own (auto), cpu for an agent file")  # fmt: skip
     ev.set_defaults(func=cmd_eval)
     ex = sub.add_parser("export", help="write a run's policy and belief networks (a few kB)")
     ex.add_argument("run_dir")
@@ -181,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--set", type=_override, action="append", default=[], metavar="FIELD=VALUE",
                     help="override a config field in every run")  # fmt: skip
     sw.add_argument("--out", help="runs go to OUT/<env>/<agent>-seed<N> (default: runs)")
+    sw.add_argument("--device", choices=DEVICES, help="every run's device (default: auto)")
+    sw.add_argument("--vectorize-seeds", action="store_true",
+                    help="train the seeds of each env × agent together in one process")  # fmt: skip
     sw.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                     help="runs at a time (local pool; CPUs of a new local Ray)")  # fmt: skip
     sw.add_argument("--backend", choices=("local", "ray"), default="local")

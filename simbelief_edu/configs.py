@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from simbelief_edu.device import check_device
 from simbelief_edu.envs import ENV_IDS
 from simbelief_edu.runtime import SCALES
 
@@ -27,6 +28,10 @@ class Config:
     """the preset this config came from: ``smoke`` or ``full``"""
     seed: int = 0
     """seeds Python, NumPy, PyTorch and every environment reset"""
+    device: str = "auto"
+    """where the networks, optimisers and replay buffer live: ``auto`` (CUDA when available,
+    resolved when a run starts or resumes, so a run saved as ``auto`` resumes anywhere),
+    ``cpu`` or ``cuda``; not part of the experiment (a run may resume on another device)"""
 
     # tasks and meta-episodes
     num_train_tasks: int = 80
@@ -121,6 +126,7 @@ class Config:
             raise ValueError(f"unknown agent {self.agent!r}; choose one of {', '.join(AGENTS)}")
         if self.scale not in SCALES:
             raise ValueError(f"unknown scale {self.scale!r}; choose one of {', '.join(SCALES)}")
+        check_device(self.device)
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if f.type == "int" and (isinstance(value, bool) or not isinstance(value, int)):

@@ -1,7 +1,9 @@
 """Running meta-episodes with the belief updated online (book chapter 1, {eq}`eq-bamdp`).
 
 ``run_meta_episodes`` steps one environment per task in lockstep, batching the belief update
-and the policy over tasks: one policy call per time step for all tasks.
+and the policy over tasks: one policy call per time step for all tasks. The environments run on
+the CPU; the belief and the policy on the agent's device (that of its hidden state), and the
+batched observations, rewards and actions cross over once per step.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def run_meta_episodes(
     Actions come from ``policy`` (a SAC: ``policy.act(x, deterministic)`` with x = [s, features])
     or, when ``random_actions`` is a generator, uniformly at random. Returns tensors [n, T, ·]
     (``feat`` [n, T+1, F], ``h`` [n, T+1, H]): what the policy saw, did and got, the true next
-    states, successes, and the belief's hidden states h_0 … h_T.
+    states, successes, and the belief's hidden states h_0 … h_T, on the agent's device.
     """
     n, envs = len(tasks), envs[: len(tasks)]
     horizon, k = envs[0].horizon, envs[0].episodes_per_task
@@ -45,32 +47,34 @@ def run_meta_episodes(
         ]
     )
     h = agent.initial_hidden(n)
+    device = h.device
     out = {
-        "obs": torch.zeros(n, T, obs.shape[1]),
-        "act": torch.zeros(n, T, act_dim),
-        "rew": torch.zeros(n, T),
-        "next_obs": torch.zeros(n, T, obs.shape[1]),
-        "feat": torch.zeros(n, T + 1, agent.feature_dim),
-        "h": torch.zeros(n, T + 1, *h.shape[1:]),
-        "success": torch.zeros(n, T, dtype=torch.bool),
+        "obs": torch.zeros(n, T, obs.shape[1], device=device),
+        "act": torch.zeros(n, T, act_dim, device=device),
+        "rew": torch.zeros(n, T, device=device),
+        "next_obs": torch.zeros(n, T, obs.shape[1], device=device),
+        "feat": torch.zeros(n, T + 1, agent.feature_dim, device=device),
+        "h": torch.zeros(n, T + 1, *h.shape[1:], device=device),
+        "success": torch.zeros(n, T, dtype=torch.bool, device=device),
     }
     for t in range(T):
-        obs_t = torch.as_tensor(obs, dtype=torch.float32)
+        obs_t = torch.as_tensor(obs, dtype=torch.float32, device=device)  # [n, obs_dim]
         out["obs"][:, t], out["feat"][:, t], out["h"][:, t] = obs_t, agent.features(h), h
         if random_actions is not None:
             a = random_actions.uniform(-1.0, 1.0, size=(n, act_dim)).astype(np.float32)
         else:
             x = torch.cat([obs_t, out["feat"][:, t]], -1)
-            a = policy.act(x, deterministic).numpy()
-        next_obs = np.empty_like(obs)
+            a = policy.act(x, deterministic).cpu().numpy()  # [n, act_dim]
+        next_obs, true_next = np.empty_like(obs), np.empty_like(obs)
+        rew, success = np.zeros(n, np.float32), np.zeros(n, bool)
         for i, env in enumerate(envs):
             o, r, _, _, info = env.step(to_env_action(env, a[i]))
-            next_obs[i] = o
-            out["rew"][i, t], out["success"][i, t] = float(r), bool(info["success"])
-            out["next_obs"][i, t] = torch.as_tensor(
-                info["final_obs"] if info["episode_done"] else o
-            )
-        out["act"][:, t] = torch.as_tensor(a)
+            next_obs[i], rew[i], success[i] = o, r, info["success"]
+            true_next[i] = info["final_obs"] if info["episode_done"] else o
+        out["rew"][:, t] = torch.as_tensor(rew, device=device)
+        out["success"][:, t] = torch.as_tensor(success, device=device)
+        out["next_obs"][:, t] = torch.as_tensor(true_next, dtype=torch.float32, device=device)
+        out["act"][:, t] = torch.as_tensor(a, device=device)
         h = agent.step(h, out["next_obs"][:, t], out["act"][:, t], out["rew"][:, t, None])
         obs = next_obs
     out["feat"][:, T], out["h"][:, T] = agent.features(h), h

@@ -3,13 +3,16 @@
     simbelief-edu sweep sweeps/sparse_study.toml --jobs 2          # a local pool of 2 runs
     simbelief-edu sweep --env point-robot-sparse --seeds 1 2 3 --scale smoke --out runs/pr
     simbelief-edu sweep sweeps/paper.toml --backend ray --address auto   # on a Ray cluster
+    simbelief-edu sweep sweeps/paper.toml --vectorize-seeds --device cuda # seeds batched
 
 Each trial is one ``simbelief-edu train`` run folder, ``<out>/<env>/<agent>-seed<N>``, trained
 and then meta-tested (``eval.json``) in its own process with one torch thread; its output goes
 to ``sweep.log`` in that folder. A sweep is resumable: a run with an ``eval.json`` is finished
 and skipped, a killed one continues from its ``checkpoint.pt``. At the end, each env's finished
 runs are summarised (``simbelief_edu.report``) into ``<out>/<env>/summary.md``, ``curves.png``
-and ``episodes.png``.
+and ``episodes.png``. With ``vectorize_seeds`` (``--vectorize-seeds``) the seeds of each env ×
+agent train together in one process (``simbelief-edu train --seeds``, ``simbelief_edu.seeds``),
+into the same run folders; the process's output goes to the first seed's ``sweep.log``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simbelief_edu.configs import AGENTS, FULL, make_config
+from simbelief_edu.device import check_device
 from simbelief_edu.runtime import SCALES
 
 RAY_HINT = 'the ray backend needs ray: pip install "simbelief-edu[sweep]"'
@@ -42,6 +46,8 @@ class Grid:
     scale: str = "full"
     overrides: dict[str, object] = field(default_factory=dict)
     out: str = "runs"
+    device: str = "auto"
+    vectorize_seeds: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,8 @@ class Trial:
 
 
 TOML_KEYS = {"envs": "envs", "agents": "agents", "seeds": "seeds", "scale": "scale",
-             "set": "overrides", "out": "out"}  # fmt: skip
+             "set": "overrides", "out": "out", "device": "device",
+             "vectorize_seeds": "vectorize_seeds"}  # fmt: skip
 
 
 def _tomllib():
@@ -106,10 +113,13 @@ def trials(grid: Grid) -> list[Trial]:
         raise ValueError(f"out must be a folder name, got {grid.out!r}")
     if not isinstance(grid.overrides, dict):
         raise ValueError(f"[set] must be a table of field = value, got {grid.overrides!r}")
-    fixed = sorted(set(grid.overrides) & {"env", "agent", "scale", "seed"})
+    fixed = sorted(set(grid.overrides) & {"env", "agent", "scale", "seed", "device"})
     if fixed:
-        raise ValueError(f"{', '.join(fixed)} cannot be set per run; "
-                         "give the grid's envs, agents, scale and seeds instead")  # fmt: skip
+        raise ValueError(f"{', '.join(fixed)} cannot be set per run; give the grid's "
+                         "envs, agents, scale, seeds and device instead")  # fmt: skip
+    check_device(grid.device)
+    if not isinstance(grid.vectorize_seeds, bool):
+        raise ValueError(f"vectorize_seeds must be true or false, got {grid.vectorize_seeds!r}")
     out = [Trial(e, a, s) for s in grid.seeds for e in grid.envs for a in grid.agents]
     for t in out:
         make_config(t.env, grid.scale, t.agent, seed=t.seed, **grid.overrides)
@@ -130,7 +140,7 @@ def check_existing(grid: Grid, trial: Trial) -> None:
     wanted = dataclasses.asdict(
         make_config(trial.env, grid.scale, trial.agent, seed=trial.seed, **grid.overrides)
     )
-    differ = [k for k in wanted if saved.get(k) != wanted[k]]
+    differ = [k for k in wanted if saved.get(k) != wanted[k] and k != "device"]
     if differ:
         shown = ", ".join(f"{k}={saved.get(k)!r} (sweep: {wanted[k]!r})" for k in differ)
         raise ValueError(f"{path.parent} holds a run with other settings: {shown}; "
@@ -143,34 +153,79 @@ def train_and_eval(grid: Grid, trial: Trial) -> int:
     from simbelief_edu.cli import main as cli
 
     folder = run_dir(grid, trial)
+    device = ["--device", grid.device]
     if (folder / "checkpoint.pt").exists():
-        argv = ["train", "--resume", str(folder)]
+        argv = ["train", "--resume", str(folder), *device]
     else:
         argv = ["train", "--env", trial.env, "--agent", trial.agent, "--scale", grid.scale,
-                "--seed", str(trial.seed), "--out", str(folder)]  # fmt: skip
+                "--seed", str(trial.seed), "--out", str(folder), *device]  # fmt: skip
         argv += [f"--set={k}={v}" for k, v in grid.overrides.items()]
     tmp = folder / "eval.json.tmp"
-    code = cli(argv) or cli(["eval", str(folder), "--out", str(tmp)])
+    code = cli(argv) or cli(["eval", str(folder), "--out", str(tmp), *device])
     if code == 0:
         tmp.replace(folder / "eval.json")
     return code
 
 
-def run_trial(grid: Grid, trial: Trial) -> tuple[str, dict[str, str]]:
-    """Run one trial in a fresh Python process with one thread; return its status and its small
-    files (so a Ray driver without a shared filesystem still gets the results)."""
-    folder = run_dir(grid, trial)
-    folder.mkdir(parents=True, exist_ok=True)
-    spec = json.dumps({"grid": dataclasses.asdict(grid), "trial": dataclasses.asdict(trial)})
+def train_and_eval_seeds(grid: Grid, group: list[Trial]) -> int:
+    """In one process: train (or resume) the seeds of one env × agent together, batched, then
+    meta-test each; a group where only some runs have a checkpoint goes run by run."""
+    from simbelief_edu.cli import main as cli
+
+    folders = [run_dir(grid, t) for t in group]
+    started = [(f / "checkpoint.pt").exists() for f in folders]
+    if any(started) and not all(started):
+        return max(train_and_eval(grid, t) for t in group)
+    device = ["--device", grid.device]
+    if all(started):
+        argv = ["train", "--resume", *map(str, folders), *device]
+    else:
+        t = group[0]
+        out = str(Path(grid.out) / t.env / f"{t.agent}-seed{{seed}}")
+        argv = ["train", "--env", t.env, "--agent", t.agent, "--scale", grid.scale, "--seeds",
+                *[str(t.seed) for t in group], "--out", out, *device]  # fmt: skip
+        argv += [f"--set={k}={v}" for k, v in grid.overrides.items()]
+    code = cli(argv)
+    for folder in folders:
+        tmp = folder / "eval.json.tmp"
+        code = code or cli(["eval", str(folder), "--out", str(tmp), *device])
+        if code == 0:
+            tmp.replace(folder / "eval.json")
+    return code
+
+
+def run_trial(grid: Grid, trials: tuple[Trial, ...]) -> list[tuple[str, dict[str, str]]]:
+    """Run a trial (or, batched, the seeds of one env × agent) in a fresh Python process with
+    one thread; return each trial's status and small files (so a Ray driver without a shared
+    filesystem still gets the results)."""
+    folders = [run_dir(grid, t) for t in trials]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    spec = json.dumps({"grid": dataclasses.asdict(grid),
+                       "trials": [dataclasses.asdict(t) for t in trials]})  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     start = time.perf_counter()
-    with open(folder / "sweep.log", "a") as log:
+    with open(folders[0] / "sweep.log", "a") as log:
         cmd = [sys.executable, "-m", "simbelief_edu.sweep", spec]
         code = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
-    if code != 0:
-        return f"failed (exit {code}), see {folder / 'sweep.log'}", {}
-    files = {n: (folder / n).read_text() for n in SMALL_FILES if (folder / n).is_file()}
-    return f"done in {time.perf_counter() - start:.0f} s", files
+    out = []
+    for folder in folders:
+        if not (folder / "eval.json").is_file():
+            out.append((f"failed (exit {code}), see {folders[0] / 'sweep.log'}", {}))
+            continue
+        files = {n: (folder / n).read_text() for n in SMALL_FILES if (folder / n).is_file()}
+        out.append((f"done in {time.perf_counter() - start:.0f} s", files))
+    return out
+
+
+def units(grid: Grid, todo: list[Trial]) -> list[tuple[Trial, ...]]:
+    """What one process runs: a trial, or with ``vectorize_seeds`` the seeds of an env × agent."""
+    if not grid.vectorize_seeds:
+        return [(t,) for t in todo]
+    groups: dict[tuple[str, str], list[Trial]] = {}
+    for t in todo:
+        groups.setdefault((t.env, t.agent), []).append(t)
+    return [tuple(g) for g in groups.values()]
 
 
 def store(folder: Path, files: dict[str, str]) -> None:
@@ -186,10 +241,10 @@ def run_local(grid: Grid, todo: list[Trial], jobs: int) -> list[tuple[str, dict]
     """The trials on this machine, ``jobs`` at a time (each in its own process)."""
     results: dict[Trial, tuple] = {}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(run_trial, grid, t): t for t in todo}
+        futures = {pool.submit(run_trial, grid, u): u for u in units(grid, todo)}
         for future in as_completed(futures):
-            t = futures[future]
-            results[t] = _finish(grid, t, future.result(), len(results), len(todo))
+            for t, result in zip(futures[future], future.result(), strict=True):
+                results[t] = _finish(grid, t, result, len(results), len(todo))
     return [results[t] for t in todo]
 
 
@@ -212,12 +267,12 @@ def run_ray(grid: Grid, todo: list[Trial], jobs: int, address: str | None):
         else:  # "local": a new instance, even where `ray start` ran before
             ray.init(address="local", num_cpus=jobs)
     remote = ray.remote(num_cpus=1)(run_trial)
-    refs = {remote.remote(grid, t): t for t in todo}
+    refs = {remote.remote(grid, u): u for u in units(grid, todo)}
     results, pending = {}, list(refs)
     while pending:
         ready, pending = ray.wait(pending, num_returns=1)
-        t = refs[ready[0]]
-        results[t] = _finish(grid, t, ray.get(ready[0]), len(results), len(todo))
+        for t, result in zip(refs[ready[0]], ray.get(ready[0]), strict=True):
+            results[t] = _finish(grid, t, result, len(results), len(todo))
     return [results[t] for t in todo]
 
 
@@ -269,6 +324,9 @@ def sweep(grid: Grid, backend: str = "local", jobs: int = 1, address: str | None
     return [t for t, (_, files) in zip(todo, results, strict=True) if not files]
 
 
-if __name__ == "__main__":  # one trial, in its own process: python -m simbelief_edu.sweep SPEC
+if __name__ == "__main__":  # a trial or a seed group, in its own process: ... sweep SPEC
     spec = json.loads(sys.argv[1])
-    sys.exit(train_and_eval(Grid(**spec["grid"]), Trial(**spec["trial"])))
+    grid, group = Grid(**spec["grid"]), [Trial(**t) for t in spec["trials"]]
+    if len(group) == 1:
+        sys.exit(train_and_eval(grid, group[0]))
+    sys.exit(train_and_eval_seeds(grid, group))

@@ -7,7 +7,8 @@ GRU states stored in the buffer with the updated encoder; (3) ``rl_updates_per_i
 on [tasks × transitions] batches, the belief features read from the stored GRU states
 (detached: RL never trains the belief), each followed, for SimBelief, by one step of the latent
 losses on the same batch; (4) every ``eval_every`` iterations, meta-test on the held-out tasks.
-Checkpoints hold everything a resumed run needs to continue exactly where a killed one stopped.
+Checkpoints hold everything a resumed run needs to continue exactly where a killed one stopped,
+on any device (``Config.device``; ``load_run(..., device=)`` moves a run between devices).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tqdm.auto import tqdm
 
 from simbelief_edu.agents import make_agent
 from simbelief_edu.configs import Config
+from simbelief_edu.device import resolve_device
 from simbelief_edu.envs import make
 from simbelief_edu.evaluate import episode_metrics, meta_test
 from simbelief_edu.files import (
@@ -60,11 +62,22 @@ def sample_task_splits(env, cfg: Config, rng: np.random.Generator) -> dict[str, 
     }
 
 
+def sac_inputs(agent, b: dict[str, torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    """SAC's (x, a, r, x') from a batch ``b`` [N, M, ·]: x = [s, belief features of h],
+    flattened to [N·M, ·] (r [N·M]); the features are detached (RL never trains the belief)."""
+    with torch.no_grad():
+        x = torch.cat([b["obs"], agent.features(b["h"])], -1).flatten(0, 1)
+        next_x = torch.cat([b["next_obs"], agent.features(b["next_h"])], -1).flatten(0, 1)
+    return x, b["act"].flatten(0, 1), b["rew"].flatten(), next_x
+
+
 class Run:
-    """Everything a training run holds: envs, tasks, agent, SAC, buffer, optimiser, history."""
+    """Everything a training run holds: envs, tasks, agent, SAC, buffer, optimiser, history.
+    The networks, optimisers and buffer live on ``self.device`` (``cfg.device`` resolved)."""
 
     def __init__(self, cfg: Config):
         self.cfg = cfg
+        self.device = resolve_device(cfg.device)
         self.rng = seed_everything(cfg.seed)
         n_envs = max(cfg.tasks_per_iter * cfg.rollouts_per_task, cfg.num_test_tasks)
         self.envs = [make(cfg.env, episodes_per_task=cfg.episodes_per_task) for _ in range(n_envs)]
@@ -75,7 +88,7 @@ class Run:
                              f"tasks of {cfg.env}")  # fmt: skip
         self.tasks = sample_task_splits(env, cfg, self.rng)
         obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
-        self.agent = make_agent(cfg.agent, obs_dim, act_dim, cfg)
+        self.agent = make_agent(cfg.agent, obs_dim, act_dim, cfg).to(self.device)
         vae = [*self.agent.encoder.parameters(), *self.agent.reward_decoder.parameters()]
         self.belief_opt = torch.optim.Adam(vae, lr=cfg.lr_belief)
         self.latent_opts: list[torch.optim.Optimizer] = []
@@ -88,11 +101,10 @@ class Run:
         self.sac = SAC(
             obs_dim + self.agent.feature_dim, act_dim, cfg.policy_hidden, cfg.lr_policy,
             cfg.gamma, cfg.tau, cfg.alpha, cfg.autotune_alpha, cfg.critic_grad_clip,
-        )  # fmt: skip
+        ).to(self.device)  # fmt: skip
         T = env.horizon * cfg.episodes_per_task
-        self.buffer = TaskBuffer(
-            cfg.num_train_tasks, cfg.buffer_episodes_per_task, T, obs_dim, act_dim, cfg.gru_hidden
-        )
+        self.buffer = TaskBuffer(cfg.num_train_tasks, cfg.buffer_episodes_per_task, T, obs_dim,
+                                 act_dim, cfg.gru_hidden, self.device)  # fmt: skip
         self.iteration, self.env_steps, self.wall_time = 0, 0, 0.0
         self.history: list[dict] = []
 
@@ -129,26 +141,30 @@ class Run:
             total += value
         return total / cfg.belief_updates_per_iter
 
+    def sac_batch(self) -> dict[str, torch.Tensor]:
+        """A SAC batch: ``rl_batch_per_task`` transitions of ``rl_batch_tasks`` random filled
+        tasks, [N, M, ·] (``buffer.sample_transitions``)."""
+        filled = self.buffer.filled_tasks()
+        task_ids = filled[torch.randperm(len(filled))[: self.cfg.rl_batch_tasks]]
+        return self.buffer.sample_transitions(task_ids, self.cfg.rl_batch_per_task)
+
     def update_policy(self) -> dict[str, float]:
         """SAC steps on [tasks × transitions] batches; for SimBelief each is followed by one
         step of its latent losses on the same batch (as in the authors' code)."""
-        cfg, filled = self.cfg, self.buffer.filled_tasks()
         sums: dict[str, float] = {}
-        for _ in range(cfg.rl_updates_per_iter):
-            task_ids = filled[torch.randperm(len(filled))[: cfg.rl_batch_tasks]]
-            b = self.buffer.sample_transitions(task_ids, cfg.rl_batch_per_task)  # [N, M, ·]
-            with torch.no_grad():
-                x = torch.cat([b["obs"], self.agent.features(b["h"])], -1).flatten(0, 1)
-                next_x = torch.cat([b["next_obs"], self.agent.features(b["next_h"])], -1)
-            logs = self.sac.update(
-                x, b["act"].flatten(0, 1), b["rew"].flatten(), next_x.flatten(0, 1)
-            )
+        for _ in range(self.cfg.rl_updates_per_iter):
+            b = self.sac_batch()  # [N, M, ·]
+            logs = self.sac.update(*sac_inputs(self.agent, b))
             if self.latent_opts:
                 logs.update(self.latent_step(b))
-            for name, value in logs.items():
-                check_finite(name, value, self.iteration)
-                sums[name] = sums.get(name, 0.0) + value / cfg.rl_updates_per_iter
+            self.add_update_logs(sums, logs)
         return sums
+
+    def add_update_logs(self, sums: dict[str, float], logs: dict[str, float]) -> None:
+        """Check one update's losses and add them to the iteration's means ``sums``."""
+        for name, value in logs.items():
+            check_finite(name, value, self.iteration)
+            sums[name] = sums.get(name, 0.0) + value / self.cfg.rl_updates_per_iter
 
     def latent_step(self, b: dict[str, torch.Tensor]) -> dict[str, float]:
         """One step of SimBelief's latent losses on a SAC batch ``b`` [N, M, ·] (from
@@ -185,6 +201,45 @@ class Run:
         return meta_test(
             self.envs, self.agent, self.sac, self.tasks[split], self.cfg.seed + 1, meta_episodes
         )
+
+    # -- one iteration, phase by phase (``_loop``; ``simbelief_edu.seeds`` for K seeds) ---------
+    def collect_and_update_beliefs(self) -> tuple[dict[str, list], float]:
+        """Phases (1)-(2) of an iteration: collect in ``tasks_per_iter`` random train tasks,
+        make the belief updates, refresh the stored beliefs when due. Returns the collected
+        meta-episodes' metrics and the mean belief loss."""
+        cfg = self.cfg
+        task_ids = self.rng.choice(cfg.num_train_tasks, cfg.tasks_per_iter, replace=False)
+        rollout = self.collect(task_ids, repeats=cfg.rollouts_per_task)
+        train_metrics = episode_metrics(
+            rollout, cfg.episodes_per_task, self.envs[0].unwrapped.success_rule
+        )
+        belief_loss = self.update_beliefs()
+        if self.iteration % cfg.refresh_beliefs_every == 0:
+            self.buffer.refresh_hidden(self.agent)
+        return train_metrics, belief_loss
+
+    def finish_iteration(
+        self, train_metrics: dict, belief_loss: float, rl_losses: dict, seconds: float
+    ) -> dict | None:
+        """Count the iteration (it took ``seconds`` so far), meta-test when due and record a
+        row of history; returns the meta-test result or None."""
+        cfg = self.cfg
+        start = time.perf_counter()
+        self.iteration += 1
+        evaluating = self.iteration % cfg.eval_every == 0 or self.iteration == cfg.num_iters
+        test = self.evaluate("test") if evaluating else None
+        self.wall_time += seconds + time.perf_counter() - start
+        if test is not None:
+            row = {"iteration": self.iteration, "env_steps": self.env_steps,
+                   "wall_time": round(self.wall_time, 2),
+                   "train_success_any": train_metrics["success_any"],
+                   "belief_loss": belief_loss, **rl_losses, **self.belief_stats()}  # fmt: skip
+            for e in range(cfg.episodes_per_task):
+                row[f"test_return_ep{e + 1}"] = test["return"][e]
+                row[f"test_success_ep{e + 1}"] = test["success"][e]
+            row["test_success_any"] = test["success_any"]
+            self.history.append(row)
+        return test
 
     # -- checkpoints ------------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -228,8 +283,11 @@ class Run:
         torch.set_rng_state(state["rng"]["torch"])
 
 
-def load_run(out_dir: str | Path) -> Run:
-    """Rebuild a run from the checkpoint in ``out_dir`` (loaded with ``weights_only=True``).
+def load_run(out_dir: str | Path, device: str | None = None) -> Run:
+    """Rebuild a run from the checkpoint in ``out_dir`` (loaded with ``weights_only=True``) on
+    ``device`` (``auto``, ``cpu``, ``cuda``; None: the run's own ``cfg.device``). The tensors
+    are read onto the CPU whatever device saved them (``map_location``) and copied to the run's
+    device, so a run saved on a GPU resumes on a CPU and the other way round.
 
     A truncated or corrupt ``checkpoint.pt``, or a ``config.json`` beside it that is not valid
     or disagrees with the checkpoint, raises :class:`~simbelief_edu.files.BadFileError`
@@ -243,13 +301,15 @@ def load_run(out_dir: str | Path) -> Run:
     if saved.is_file():
         fix = f"delete {saved} and run the command again: it is rewritten from the checkpoint"
         on_disk = read_config(saved, fix)
-        differ = [f.name for f in dataclasses.fields(Config)
-                  if getattr(on_disk, f.name) != getattr(cfg, f.name)]  # fmt: skip
+        differ = [f.name for f in dataclasses.fields(Config) if f.name != "device"
+                  and getattr(on_disk, f.name) != getattr(cfg, f.name)]  # fmt: skip
         if differ:
             raise BadFileError(
                 f"{saved} disagrees with {path} on {', '.join(differ)}; "
                 f"the checkpoint's settings are the run's: {fix}"
             )
+    if device:
+        cfg = dataclasses.replace(cfg, device=device)
     run = Run(cfg)
     run.load_state_dict(state)
     return run
@@ -268,6 +328,17 @@ def save(run: Run, out_dir: Path) -> None:
         atomic_write_text(text.getvalue(), out_dir / "metrics.csv")
 
 
+def initial_collection(run: Run) -> None:
+    """Fill the buffer before training: ``init_rollouts_per_task`` random-action
+    meta-episodes in every train task."""
+    cfg = run.cfg
+    for _ in range(cfg.init_rollouts_per_task):
+        for ids in np.array_split(
+            np.arange(cfg.num_train_tasks), -(-cfg.num_train_tasks // len(run.envs))
+        ):
+            run.collect(ids, random=True)
+
+
 def train(
     cfg: Config, out_dir: str | Path, stop_after: int | None = None, progress: bool = True
 ) -> Run:
@@ -277,18 +348,20 @@ def train(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     run = Run(cfg)
-    for _ in range(cfg.init_rollouts_per_task):
-        for ids in np.array_split(
-            np.arange(cfg.num_train_tasks), -(-cfg.num_train_tasks // len(run.envs))
-        ):
-            run.collect(ids, random=True)
+    initial_collection(run)
     atomic_write_text(json.dumps(dataclasses.asdict(cfg), indent=2), out_dir / "config.json")
     return _loop(run, out_dir, stop_after, progress)
 
 
-def resume(out_dir: str | Path, stop_after: int | None = None, progress: bool = True) -> Run:
-    """Continue the run saved in ``out_dir`` from its checkpoint, with its own config."""
-    return _loop(load_run(out_dir), Path(out_dir), stop_after, progress)
+def resume(
+    out_dir: str | Path,
+    stop_after: int | None = None,
+    progress: bool = True,
+    device: str | None = None,
+) -> Run:
+    """Continue the run saved in ``out_dir`` from its checkpoint, with its own config (on
+    ``device`` when given)."""
+    return _loop(load_run(out_dir, device), Path(out_dir), stop_after, progress)
 
 
 def _loop(run: Run, out_dir: Path, stop_after: int | None, progress: bool) -> Run:
@@ -298,29 +371,10 @@ def _loop(run: Run, out_dir: Path, stop_after: int | None, progress: bool) -> Ru
                disable=not progress, desc=f"{cfg.agent} {cfg.env}")  # fmt: skip
     for _ in bar:
         start = time.perf_counter()
-        task_ids = run.rng.choice(cfg.num_train_tasks, cfg.tasks_per_iter, replace=False)
-        rollout = run.collect(task_ids, repeats=cfg.rollouts_per_task)
-        train_metrics = episode_metrics(
-            rollout, cfg.episodes_per_task, run.envs[0].unwrapped.success_rule
-        )
-        belief_loss = run.update_beliefs()
-        if run.iteration % cfg.refresh_beliefs_every == 0:
-            run.buffer.refresh_hidden(run.agent)
+        collected = run.collect_and_update_beliefs()
         rl_losses = run.update_policy()
-        run.iteration += 1
-        evaluating = run.iteration % cfg.eval_every == 0 or run.iteration == cfg.num_iters
-        test = run.evaluate("test") if evaluating else None
-        run.wall_time += time.perf_counter() - start
+        test = run.finish_iteration(*collected, rl_losses, time.perf_counter() - start)
         if test is not None:
-            row = {"iteration": run.iteration, "env_steps": run.env_steps,
-                   "wall_time": round(run.wall_time, 2),
-                   "train_success_any": train_metrics["success_any"],
-                   "belief_loss": belief_loss, **rl_losses, **run.belief_stats()}  # fmt: skip
-            for e in range(cfg.episodes_per_task):
-                row[f"test_return_ep{e + 1}"] = test["return"][e]
-                row[f"test_success_ep{e + 1}"] = test["success"][e]
-            row["test_success_any"] = test["success_any"]
-            run.history.append(row)
             bar.set_postfix(ret=f"{sum(test['return']):.2f}", succ=f"{test['success'][-1]:.2f}")
         if run.iteration % cfg.checkpoint_every == 0 or run.iteration in (last, cfg.num_iters):
             save(run, out_dir)

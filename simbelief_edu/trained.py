@@ -18,6 +18,7 @@ import torch
 
 from simbelief_edu.agents import make_agent
 from simbelief_edu.configs import Config
+from simbelief_edu.device import resolve_device
 from simbelief_edu.envs import make
 from simbelief_edu.envs.render import save_gif
 from simbelief_edu.evaluate import meta_test, per_episode
@@ -60,8 +61,10 @@ def export_agent(run_dir: str | Path, path: str | Path) -> Path:
     return path
 
 
-def load_agent(path: str | Path) -> TrainedAgent:
-    """Read an exported agent (``export_agent``); loaded with ``weights_only=True``."""
+def load_agent(path: str | Path, device: str = "cpu") -> TrainedAgent:
+    """Read an exported agent (``export_agent``; loaded with ``weights_only=True``) onto
+    ``device`` (``cpu``, ``cuda`` or ``auto``), whatever device saved it."""
+    target = resolve_device(device)
     remedy = "export it again: simbelief-edu export RUN_DIR --out AGENT.pt"
     state = load_state(path, "exported agent", ("config", "iteration", "agent", "actor"), remedy)
     cfg = config_from_dict(state["config"], path, remedy)
@@ -71,6 +74,7 @@ def load_agent(path: str | Path) -> TrainedAgent:
     agent.load_state_dict(state["agent"])
     policy = SAC(obs_dim + agent.feature_dim, act_dim, cfg.policy_hidden)
     policy.actor.load_state_dict(state["actor"])
+    agent, policy = agent.to(target), policy.to(target)
     tasks = sample_task_splits(env, cfg, np.random.default_rng(cfg.seed))
     return TrainedAgent(cfg, state["iteration"], agent.eval(), policy.eval(), tasks)
 
@@ -98,22 +102,25 @@ def play_meta_episode(
     env = make(cfg.env, episodes_per_task=k, **render)
     obs, _ = env.reset(seed=seed, options={"task": task})
     h = trained.agent.initial_hidden(1)
+    device = h.device
     out: dict[str, list] = {key: [] for key in ("rew", "success", "info", "frames", "act")}
-    out.update(next_obs=[], starts=[np.asarray(obs)], h=[h[0]])
+    out.update(next_obs=[], starts=[np.asarray(obs)], h=[h[0].cpu()])
     if render_every:
         out["frames"].append(_label(env.render(), 0, k))
     done = False
     while not done:
-        x = torch.cat([torch.as_tensor(obs, dtype=torch.float32)[None],
+        x = torch.cat([torch.as_tensor(obs, dtype=torch.float32, device=device)[None],
                        trained.agent.features(h)], -1)  # fmt: skip
         a = trained.policy.act(x, deterministic=True)
-        obs, r, terminated, truncated, info = env.step(to_env_action(env, a[0].numpy()))
+        obs, r, terminated, truncated, info = env.step(to_env_action(env, a[0].cpu().numpy()))
         true_next = info["final_obs"] if info["episode_done"] else obs
-        rew = torch.tensor([[float(r)]])
-        h = trained.agent.step(h, torch.as_tensor(true_next, dtype=torch.float32)[None], a, rew)
-        out["act"].append(a[0])
-        out["next_obs"].append(np.asarray(true_next))
-        out["h"].append(h[0])
+        rew = torch.tensor([[float(r)]], device=device)
+        arrived = np.asarray(true_next)
+        true_next = torch.as_tensor(true_next, dtype=torch.float32, device=device)[None]
+        h = trained.agent.step(h, true_next, a, rew)
+        out["act"].append(a[0].cpu())
+        out["next_obs"].append(arrived)
+        out["h"].append(h[0].cpu())
         out["rew"].append(float(r))
         out["success"].append(bool(info["success"]))
         out["info"].append(info)

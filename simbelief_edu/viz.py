@@ -22,17 +22,19 @@ def reward_map(trained: TrainedAgent, h: torch.Tensor, extent: float = 1.3, n: i
     """[n, n] predicted reward of arriving at each point of a grid over
     [-extent, extent]², for the specific belief's mean μ(h) (NaN outside the arena's disc)."""
     env = make(trained.cfg.env).unwrapped
-    xs = torch.linspace(-extent, extent, n)
+    device = next(trained.agent.parameters()).device
+    h = h.to(device)
+    xs = torch.linspace(-extent, extent, n, device=device)
     grid = torch.stack(torch.meshgrid(xs, xs, indexing="xy"), -1).reshape(-1, 2)  # [n², 2]
-    angles = torch.arange(8) * (2 * np.pi / 8)
+    angles = torch.arange(8, device=device) * (2 * np.pi / 8)
     steps = env.max_step * torch.stack([angles.cos(), angles.sin()], -1)  # [8, 2]
     next_obs = grid.repeat_interleave(8, 0)  # [8 n², 2]
     act = steps.repeat(len(grid), 1) / env.max_step  # the policy's action in [-1, 1]²
     mu, _ = trained.agent.encoder.belief(h[None])
     r = trained.agent.reward_decoder(next_obs - steps.repeat(len(grid), 1), act, next_obs,
                                      mu.expand(len(next_obs), -1))  # fmt: skip
-    r = r.reshape(len(grid), 8).mean(-1).reshape(n, n).numpy()
-    return np.where(grid.norm(dim=-1).reshape(n, n).numpy() <= 1.25, r, np.nan)
+    r = r.reshape(len(grid), 8).mean(-1).reshape(n, n).cpu().numpy()
+    return np.where(grid.norm(dim=-1).reshape(n, n).cpu().numpy() <= 1.25, r, np.nan)
 
 
 def adaptation_panels(trained: TrainedAgent, task_index: int, split: str = "test", seed: int = 0):

@@ -61,7 +61,7 @@ class SimBelief(nn.Module):
         )
 
     def latent_loss(
-        self, b: dict[str, torch.Tensor]
+        self, b: dict[str, torch.Tensor], eps: tuple[torch.Tensor, torch.Tensor] | None = None
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """L_T + L_R + L_I + λ L_sim + KL(b̃ ‖ sg b) on a SAC batch of N tasks × M transitions.
 
@@ -69,16 +69,18 @@ class SimBelief(nn.Module):
         before and after each transition, ``h, next_h`` [N, M, H] (detached: the GRU learns
         from the ELBO alone). The batch's time steps are shared across tasks (sample m of every
         task is at the same step of its meta-episode), so pairing task i with task N−1−i
-        compares the two beliefs at matched time steps.
+        compares the two beliefs at matched time steps. ``eps``: the noise of the samples z,
+        z' (two [N, M, d_m] tensors), drawn here when None.
         """
         obs, act, next_obs = b["obs"], b["act"], b["next_obs"]
         mu_tilde, logvar_tilde = self.latent_head(b["h"])
-        z = reparameterise(mu_tilde, logvar_tilde)  # [N, M, d_m]
-        z_next = reparameterise(*self.latent_head(b["next_h"]))
+        eps_z, eps_next = (None, None) if eps is None else eps
+        z = reparameterise(mu_tilde, logvar_tilde, eps_z)  # [N, M, d_m]
+        z_next = reparameterise(*self.latent_head(b["next_h"]), eps_next)
         m = self.latent
         phi_s, phi_next = m.phi(obs), m.phi(next_obs)
         logs: dict[str, torch.Tensor] = {}
-        total = torch.zeros(())
+        total = obs.new_zeros(())
         if self.train_latent_dynamics:  # the ablation without it keeps the random-init models
             logs["transition"] = transition_nll(*m.transition(phi_s, z, act), phi_next)
             logs["reward"] = latent_reward_loss(m.reward(phi_next, z, act).squeeze(-1), b["rew"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from simbelief_edu.device import standard_normal
 from simbelief_edu.nets import mlp
 
 
@@ -26,8 +27,9 @@ class BeliefEncoder(nn.Module):
         self.head_logvar = nn.Linear(hidden, latent_dim)
 
     def initial_hidden(self, batch: int) -> torch.Tensor:
-        """h_0 = 0, shape [batch, hidden]; the prior belief is read from it."""
-        return torch.zeros(batch, self.hidden)
+        """h_0 = 0, shape [batch, hidden], on the encoder's device; the prior belief is read
+        from it."""
+        return torch.zeros(batch, self.hidden, device=self.head_mu.weight.device)
 
     def _inputs(self, next_obs: torch.Tensor, act: torch.Tensor, rew: torch.Tensor):
         return torch.cat([self.embed_obs(next_obs), self.embed_act(act), self.embed_rew(rew)], -1)
@@ -70,6 +72,10 @@ class RewardDecoder(nn.Module):
         return self.rest(self.first_x(torch.cat([obs, act, next_obs], -1)) + self.first_m(m))
 
 
-def reparameterise(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """A sample m = μ + σ ε, ε ~ N(0, I), differentiable in μ and log σ²."""
-    return mu + (0.5 * logvar).exp() * torch.randn_like(mu)
+def reparameterise(
+    mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor | None = None
+) -> torch.Tensor:
+    """A sample m = μ + σ ε, ε ~ N(0, I) (drawn here when ``eps`` is None), differentiable in
+    μ and log σ²."""
+    eps = standard_normal(mu) if eps is None else eps
+    return mu + (0.5 * logvar).exp() * eps

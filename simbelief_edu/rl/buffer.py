@@ -5,7 +5,9 @@ step: the state s_t the policy saw, a_t, r_{t+1}, the true next state s_{t+1} (a
 boundary this is the last state of the finished episode, not the next episode's first), and
 the belief encoder's hidden states h_0 … h_T (T+1 of them: before each step and after the
 last), from which the policy's belief features are read at sampling time.
-All storage is torch tensors so a checkpoint is a plain state dict.
+All storage is torch tensors so a checkpoint is a plain state dict. The data live on
+``device`` (the networks' device); the counts and the random indices stay on the CPU, and each
+sample moves its index tensors over once.
 """
 
 from __future__ import annotations
@@ -15,16 +17,23 @@ import torch
 
 class TaskBuffer:
     def __init__(
-        self, n_tasks: int, capacity: int, T: int, obs_dim: int, act_dim: int, hidden_dim: int
+        self,
+        n_tasks: int,
+        capacity: int,
+        T: int,
+        obs_dim: int,
+        act_dim: int,
+        hidden_dim: int,
+        device: torch.device | str = "cpu",
     ):
-        self.capacity, self.T = capacity, T
+        self.capacity, self.T, self.device = capacity, T, torch.device(device)
         shape = (n_tasks, capacity, T)
         self.data = {
-            "obs": torch.zeros(*shape, obs_dim),
-            "act": torch.zeros(*shape, act_dim),
-            "rew": torch.zeros(*shape),
-            "next_obs": torch.zeros(*shape, obs_dim),
-            "h": torch.zeros(n_tasks, capacity, T + 1, hidden_dim),
+            "obs": torch.zeros(*shape, obs_dim, device=device),
+            "act": torch.zeros(*shape, act_dim, device=device),
+            "rew": torch.zeros(*shape, device=device),
+            "next_obs": torch.zeros(*shape, obs_dim, device=device),
+            "h": torch.zeros(n_tasks, capacity, T + 1, hidden_dim, device=device),
         }
         self.count = torch.zeros(n_tasks, dtype=torch.long)  # meta-episodes ever added
 
@@ -55,6 +64,8 @@ class TaskBuffer:
         # one flat row index per sample, so each key is a single index_select
         row = task_ids.unsqueeze(1) * self.capacity + eps
         i, i_h = (row * self.T + t).flatten(), (row * (self.T + 1) + t).flatten()
+        i_next = (row * self.T + (t + 1).clamp(max=self.T - 1)).flatten()
+        i, i_h, i_next = (index.to(self.device) for index in (i, i_h, i_next))
         shape = (len(task_ids), per_task)
 
         def take(key: str, index: torch.Tensor) -> torch.Tensor:
@@ -64,8 +75,8 @@ class TaskBuffer:
 
         true_next = take("next_obs", i)
         # the next state the policy saw: s_{t+1}, but a reset state after the last step
-        next_policy_obs = take("obs", (row * self.T + (t + 1).clamp(max=self.T - 1)).flatten())
-        last = t == self.T - 1
+        next_policy_obs = take("obs", i_next)
+        last = (t == self.T - 1).to(self.device)
         next_policy_obs[last] = true_next[last]
         return {
             "obs": take("obs", i),
@@ -101,4 +112,5 @@ class TaskBuffer:
         return {"data": self.data, "count": self.count}
 
     def load_state_dict(self, state: dict) -> None:
-        self.data, self.count = state["data"], state["count"]
+        self.data = {k: v.to(self.device) for k, v in state["data"].items()}
+        self.count = state["count"].cpu()

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from simbelief_edu.device import standard_normal
 from simbelief_edu.nets import mlp
 
 LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0
@@ -27,12 +28,16 @@ class Actor(nn.Module):
         self.mean = nn.Linear(hidden, act_dim)
         self.log_std = nn.Linear(hidden, act_dim)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Sample a ~ π(·|x) with the reparameterisation trick; return (a, log π(a|x))."""
+    def forward(
+        self, x: torch.Tensor, eps: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sample a ~ π(·|x) with the reparameterisation trick; return (a, log π(a|x)).
+        ``eps`` [B, act_dim]: the noise ε ~ N(0, I), drawn here when not given."""
         h = self.body(x)
         mean = self.mean(h)
         log_std = self.log_std(h).clamp(LOG_STD_MIN, LOG_STD_MAX)
-        u = mean + log_std.exp() * torch.randn_like(mean)
+        eps = standard_normal(mean) if eps is None else eps
+        u = mean + log_std.exp() * eps
         a = torch.tanh(u)
         # log N(u; mean, std) − Σ log(1 − tanh(u)²), the latter in a stable form
         log_prob = (-0.5 * ((u - mean) / log_std.exp()).pow(2) - log_std).sum(-1)
@@ -116,23 +121,31 @@ class SAC(nn.Module):
     def act(self, x: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
         return self.actor.deterministic(x) if deterministic else self.actor(x)[0]
 
-    def update(self, x, act, rew, next_x) -> dict[str, float]:
-        """One gradient step on Q, π (and α): batches [N, ·], rewards [N]."""
+    def critic_objective(self, x, act, rew, next_x, eps_next=None) -> torch.Tensor:
+        """L_Q on a batch [N, ·] (``eps_next``: the policy noise at x', drawn when None)."""
         with torch.no_grad():
-            next_a, next_log_prob = self.actor(next_x)
+            next_a, next_log_prob = self.actor(next_x, eps_next)
             next_q1, next_q2 = self.critic_target(next_x, next_a)
             y = soft_bellman_target(rew, next_q1, next_q2, next_log_prob, self.alpha, self.gamma)
         q1, q2 = self.critic(x, act)
-        loss_q = critic_loss(q1, q2, y)
+        return critic_loss(q1, q2, y)
+
+    def actor_objective(self, x, eps=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(L_π, log π(a|x)) on a batch [N, ·], a ~ π(·|x) with noise ``eps`` (None: drawn)."""
+        a, log_prob = self.actor(x, eps)
+        return actor_loss(*self.critic(x, a), log_prob, self.alpha), log_prob
+
+    def update(self, x, act, rew, next_x) -> dict[str, float]:
+        """One gradient step on Q, π (and α): batches [N, ·], rewards [N]."""
+        loss_q = self.critic_objective(x, act, rew, next_x)
         self.critic_opt.zero_grad()
         loss_q.backward()
         if self.critic_grad_clip < float("inf"):  # the authors clamp each gradient value
             nn.utils.clip_grad_value_(self.critic.parameters(), self.critic_grad_clip)
         self.critic_opt.step()
 
-        a, log_prob = self.actor(x)
         self.critic.requires_grad_(False)
-        loss_pi = actor_loss(*self.critic(x, a), log_prob, self.alpha)
+        loss_pi, log_prob = self.actor_objective(x)
         self.critic.requires_grad_(True)
         self.actor_opt.zero_grad()
         loss_pi.backward()

@@ -190,13 +190,16 @@ def plot_curves(
     return fig
 
 
-def plot_improvement(env: str, reference: str, root: Path = RESULTS, split: str = "test"):
+def plot_improvement(
+    env: str, reference: str, root: Path = RESULTS, split: str = "test", variants=None
+):
     """P(``reference`` > other) on the final ep-2 success, with stratified bootstrap 95%
-    intervals, for every other variant: above ½, ``reference`` tends to score higher."""
+    intervals, for every other variant (or those of ``variants``): above ½, ``reference``
+    tends to score higher."""
     import matplotlib.pyplot as plt
 
     runs = load_runs(env, root)
-    others = [v for v in sorted(runs) if v != reference]
+    others = [v for v in sorted(runs) if v != reference and (variants is None or v in variants)]
     x = scores(runs[reference], split)
     estimates = [poi_ci(x, scores(runs[v], split)) for v in others]
     fig, ax = plt.subplots(figsize=(5.5, 0.5 + 0.45 * len(others)), layout="constrained")

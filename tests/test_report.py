@@ -129,3 +129,13 @@ def test_plot_curves_draws_the_authors_reference_when_asked_and_present(tmp_path
     lines = plot_curves("point-robot-sparse", tmp_path, authors=True).axes[0].lines
     assert len(lines) == 3 and list(lines[0].get_ydata()) == [0.35, 0.65]
     assert len(plot_curves("point-robot-sparse", tmp_path).axes[0].lines) == 2
+
+
+def test_plot_improvement_compares_only_the_variants_asked_for(tmp_path):
+    from simbelief_edu.report import plot_improvement
+
+    for variant in ("simbelief", "varibad", "no-anchor"):
+        _fake_run(tmp_path, variant, 0, [0.5, 0.25])
+    _, every = plot_improvement("point-robot-sparse", "simbelief", tmp_path)
+    _, some = plot_improvement("point-robot-sparse", "simbelief", tmp_path, variants=["varibad"])
+    assert sorted(every) == ["no-anchor", "varibad"] and list(some) == ["varibad"]

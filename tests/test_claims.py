@@ -286,3 +286,38 @@ def test_readme_cheap_budget_claim_simbelief_below_varibad_and_no_anchor():
     for other in ("varibad", "no-anchor"):
         p, lo, hi = report.poi_ci(sb, report.scores(cheap[other], "test", "success", 1))
         assert hi < 0.5, (other, p, lo, hi)
+
+
+# -- Chapter 6, section 6.7: the anchor experiment at the cheap budget -------------------------
+
+
+def _cheap_poi(x: str, y: str) -> tuple[float, float, float]:
+    cheap = report.load_runs("point-robot-sparse", report.RESULTS / "cheap")
+    return report.poi_ci(
+        report.scores(cheap[x], "test", "success", 1), report.scores(cheap[y], "test", "success", 1)
+    )
+
+
+@pytest.mark.parametrize(
+    "x, y, reading",
+    [
+        ("stored-beliefs", "simbelief", "no difference"),
+        ("stored-beliefs", "stored-beliefs-no-anchor", "no difference"),
+        ("no-anchor", "stored-beliefs-no-anchor", "x ahead"),
+    ],
+)
+def test_ch06_anchor_experiment_readings(x, y, reading):
+    """ch06 §6.7 "What the experiment says": each reading is the interval's verdict."""
+    _, lo, hi = _cheap_poi(x, y)
+    verdict = "x ahead" if lo > 0.5 else "y ahead" if hi < 0.5 else "no difference"
+    assert verdict == reading, (x, y, lo, hi)
+    cheap = report.load_runs("point-robot-sparse", report.RESULTS / "cheap")
+    assert min(len(cheap[x]), len(cheap[y])) >= 3
+
+
+def test_ch06_without_the_anchor_the_latent_belief_collapses_to_the_clamp():
+    cheap = report.load_runs("point-robot-sparse", report.RESULTS / "cheap")
+    for variant in ("no-anchor", "stored-beliefs-no-anchor"):
+        assert all(r["curve"][-1]["latent_logvar"] == pytest.approx(-10.0) for r in cheap[variant])
+    for variant in ("simbelief", "stored-beliefs"):
+        assert all(r["curve"][-1]["latent_logvar"] > -8.0 for r in cheap[variant])

@@ -29,9 +29,9 @@ def reward_map(trained: TrainedAgent, h: torch.Tensor, extent: float = 1.3, n: i
     angles = torch.arange(8, device=device) * (2 * np.pi / 8)
     steps = env.max_step * torch.stack([angles.cos(), angles.sin()], -1)  # [8, 2]
     next_obs = grid.repeat_interleave(8, 0)  # [8 n², 2]
-    act = steps.repeat(len(grid), 1) / env.max_step  # the policy's action in [-1, 1]²
+    move = steps.repeat(len(grid), 1)  # the displacement; the stored action is move / max_step
     mu, _ = trained.agent.encoder.belief(h[None])
-    r = trained.agent.reward_decoder(next_obs - steps.repeat(len(grid), 1), act, next_obs,
+    r = trained.agent.reward_decoder(next_obs - move, move / env.max_step, next_obs,
                                      mu.expand(len(next_obs), -1))  # fmt: skip
     r = r.reshape(len(grid), 8).mean(-1).reshape(n, n).cpu().numpy()
     return np.where(grid.norm(dim=-1).reshape(n, n).cpu().numpy() <= 1.25, r, np.nan)
@@ -53,6 +53,14 @@ def adaptation_panels(trained: TrainedAgent, task_index: int, split: str = "test
     return played, dict(sorted(steps.items(), key=lambda item: item[1]))
 
 
+def episode_path(played: dict, e: int, H: int, t: int | None = None) -> np.ndarray:
+    """[steps + 1, 2] xy path of episode ``e`` of a played meta-episode (its start, then where
+    each step arrived), up to meta-episode step ``t`` (the whole episode when None)."""
+    end = (e + 1) * H if t is None else min(t, (e + 1) * H)
+    arrived = np.array(played["next_obs"][e * H : end]).reshape(-1, len(played["starts"][e]))
+    return np.concatenate([played["starts"][e][None, :2], arrived[:, :2]])
+
+
 def plot_adaptation(agents: dict[str, TrainedAgent], task_index: int, split: str = "test"):
     """One row per agent: its meta-episode's two episodes' paths, then the decoded reward map
     of its belief at the steps of :func:`adaptation_panels`. Returns the figure and, per
@@ -70,21 +78,18 @@ def plot_adaptation(agents: dict[str, TrainedAgent], task_index: int, split: str
         goal = trained.tasks[split][task_index]
         returns[name] = [sum(played["rew"][e * H : (e + 1) * H]) for e in range(k)]
         for e in range(k):
-            arrived = np.array(played["next_obs"][e * H : (e + 1) * H])[:, :2]
-            path = np.concatenate([played["starts"][e][None, :2], arrived])
             label = f"episode {e + 1}: return {returns[name][e]:.0f}"
-            plot_trajectory(row[0], path, goal if e == 0 else None, env.goal_radius,
-                            color=f"C{e}", label=label, draw_arena=e == 0)  # fmt: skip
+            plot_trajectory(row[0], episode_path(played, e, H), goal if e == 0 else None,
+                            env.goal_radius, color=f"C{e}", label=label,
+                            draw_arena=e == 0)  # fmt: skip
         row[0].legend(fontsize=6, loc="lower left")
         row[0].set_title(name, fontsize=9)
         for ax, (label, t) in zip(row[1:], steps.items(), strict=False):
             image = ax.imshow(reward_map(trained, played["h"][t]), extent=(-1.3, 1.3, -1.3, 1.3),
                               origin="lower", vmin=0, vmax=1)  # fmt: skip
-            for e in range(k):  # the path so far, episode by episode
-                arrived = np.array(played["next_obs"][e * H : min(t, (e + 1) * H)])
-                if len(arrived):
-                    path = np.concatenate([played["starts"][e][None, :2], arrived[:, :2]])
-                    ax.plot(*path.T, color="w", lw=0.8, ls="-" if e == 0 else "--")
+            for e in range(min(k, -(-t // H))):  # the path so far, episode by episode
+                path = episode_path(played, e, H, t)
+                ax.plot(*path.T, color="w", lw=0.8, ls="-" if e == 0 else "--")
             plot_trajectory(ax, None, goal, env.goal_radius, draw_arena=False)
             ax.set(xlim=(-1.3, 1.3), ylim=(-1.3, 1.3), xticks=[], yticks=[])
             ax.set_title(f"{label} (t = {t})", fontsize=8)

@@ -33,6 +33,11 @@ def _override(text: str) -> tuple[str, object]:
     if "=" not in text:
         raise argparse.ArgumentTypeError(f"--set expects field=value, got {text!r}")
     key, value = text.split("=", 1)
+    if key.startswith("env_kwargs."):  # one knob of the task family, its value as JSON
+        try:
+            return key, json.loads(value)
+        except json.JSONDecodeError:
+            return key, value  # a bare word: a string
     fields = {f.name: f for f in dataclasses.fields(Config)}
     if key not in fields:
         raise argparse.ArgumentTypeError(f"unknown config field {key!r}")
@@ -43,6 +48,17 @@ def _override(text: str) -> tuple[str, object]:
         raise argparse.ArgumentTypeError(
             f"{key} needs a {fields[key].type}, got {value!r}"
         ) from None
+
+
+def _overrides(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """The ``--set`` pairs as config overrides, ``env_kwargs.NAME`` ones gathered in one dict."""
+    out: dict[str, object] = {}
+    for key, value in pairs:
+        if key.startswith("env_kwargs."):
+            out["env_kwargs"] = {**out.get("env_kwargs", {}), key.split(".", 1)[1]: value}
+        else:
+            out[key] = value
+    return out
 
 
 def _parse_bool(value: str) -> bool:
@@ -113,7 +129,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         for out in outs:
             if (out / "checkpoint.pt").exists():
                 raise ValueError(f"{out} already holds a run; use --resume {out} or another --out")
-        overrides = {**dict(args.set), **({"device": args.device} if args.device else {})}
+        overrides = {**_overrides(args.set), **({"device": args.device} if args.device else {})}
         cfgs = [make_config(args.env, args.scale, args.agent, seed=seed, **overrides)
                 for seed in seeds]  # fmt: skip
     for out in outs:
@@ -185,7 +201,7 @@ def cmd_sweep(args: argparse.Namespace) -> None:
              "out": args.out, "device": args.device,
              "vectorize_seeds": args.vectorize_seeds or None}  # fmt: skip
     grid = dataclasses.replace(grid, **{k: v for k, v in flags.items() if v is not None})
-    grid.overrides = {**grid.overrides, **dict(args.set)}
+    grid.overrides = {**grid.overrides, **_overrides(args.set)}
     failed = sweep(grid, args.backend, args.jobs, args.address)
     if failed:
         names = ", ".join(f"{t.env}/{t.agent}-seed{t.seed}" for t in failed)
@@ -218,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="auto (default: CUDA when available), cpu or cuda; with --resume, "
                          "the device to continue on")  # fmt: skip
     tr.add_argument("--set", type=_override, action="append", default=[], metavar="FIELD=VALUE",
-                    help="override a config field, e.g. --set num_iters=200")  # fmt: skip
+                    help="override a config field, e.g. --set num_iters=200; the task "
+                         "family's knobs: --set env_kwargs.vel_threshold=1.0")  # fmt: skip
     tr.set_defaults(func=cmd_train)
     ev = sub.add_parser("eval", help="meta-test a trained run on test and OOD tasks")
     ev.add_argument("run_dir", help="a run folder, or an agent file written by export")

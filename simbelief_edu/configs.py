@@ -9,7 +9,8 @@ then any overrides, and checks every value.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from simbelief_edu.device import check_device
 from simbelief_edu.envs import ENV_IDS
@@ -40,6 +41,10 @@ class Config:
     """held-out meta-test tasks (the env's test pool); as many OOD tasks are drawn"""
     episodes_per_task: int = 2
     """episodes per meta-episode (``max_rollouts_per_task``)"""
+    env_kwargs: dict = field(default_factory=dict)
+    """the task family's knobs: keyword arguments of the environment's constructor (e.g.
+    ``{"vel_threshold": 1.0}``) and ``horizon`` (steps per episode); empty: the paper's task
+    family. On the command line: ``--set env_kwargs.vel_threshold=1.0``"""
 
     # the training loop (book chapter 6, "one training iteration")
     num_iters: int = 4000
@@ -137,6 +142,7 @@ class Config:
                 if f.name in ("metric_weight", "anchor_weight") and value == 0:
                     continue
                 raise ValueError(f"{f.name} must be positive, got {value!r}")
+        check_env_kwargs(self.env_kwargs)
         if self.seed < 0:
             raise ValueError(f"seed must be non-negative, got {self.seed}")
         for name in ("gamma", "metric_gamma"):
@@ -148,6 +154,28 @@ class Config:
             raise ValueError("rl_batch_tasks and belief_batch_tasks cannot exceed num_train_tasks")
         if self.agent == "simbelief" and self.rl_batch_tasks < 2:
             raise ValueError("SimBelief pairs tasks in the SAC batch: rl_batch_tasks must be >= 2")
+
+
+def check_env_kwargs(env_kwargs: object) -> None:
+    """Raise ``ValueError`` unless ``env_kwargs`` maps names to JSON values (a config is saved
+    as JSON); the environment itself checks that it takes each name (``envs.make``)."""
+    if not isinstance(env_kwargs, dict):
+        raise ValueError(f"env_kwargs must be a dict of name: value, got {env_kwargs!r}")
+    for name, value in env_kwargs.items():
+        scalar = (int, float, str, bool)
+        ok = isinstance(value, scalar) or (
+            isinstance(value, (list, tuple)) and all(isinstance(v, scalar) for v in value)
+        )
+        if not isinstance(name, str) or not ok:
+            raise ValueError(f"env_kwargs[{name!r}] must be a number, string or list of them, "
+                             f"got {value!r}")  # fmt: skip
+
+
+def make_env(cfg: Config, **kwargs: Any) -> Any:
+    """The environment of ``cfg``: ``envs.make(cfg.env, **cfg.env_kwargs, **kwargs)``."""
+    from simbelief_edu.envs import make
+
+    return make(cfg.env, **{**cfg.env_kwargs, **kwargs})
 
 
 # The authors' settings per environment (their online_config/args_*.py); the rest are the

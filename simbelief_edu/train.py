@@ -25,9 +25,8 @@ import torch
 from tqdm.auto import tqdm
 
 from simbelief_edu.agents import make_agent
-from simbelief_edu.configs import Config
+from simbelief_edu.configs import Config, make_env
 from simbelief_edu.device import resolve_device
-from simbelief_edu.envs import make
 from simbelief_edu.evaluate import episode_metrics, meta_test
 from simbelief_edu.files import (
     BadFileError,
@@ -80,7 +79,7 @@ class Run:
         self.device = resolve_device(cfg.device)
         self.rng = seed_everything(cfg.seed)
         n_envs = max(cfg.tasks_per_iter * cfg.rollouts_per_task, cfg.num_test_tasks)
-        self.envs = [make(cfg.env, episodes_per_task=cfg.episodes_per_task) for _ in range(n_envs)]
+        self.envs = [make_env(cfg, episodes_per_task=cfg.episodes_per_task) for _ in range(n_envs)]
         env = self.envs[0]
         pool = len(env.unwrapped.task_pools["train"])
         if cfg.num_train_tasks > pool:

@@ -17,9 +17,8 @@ import numpy as np
 import torch
 
 from simbelief_edu.agents import make_agent
-from simbelief_edu.configs import Config
+from simbelief_edu.configs import Config, make_env
 from simbelief_edu.device import resolve_device
-from simbelief_edu.envs import make
 from simbelief_edu.envs.render import save_gif
 from simbelief_edu.evaluate import meta_test, per_episode
 from simbelief_edu.files import atomic_save, config_from_dict, load_state
@@ -42,7 +41,7 @@ class TrainedAgent:
         """Meta-test on the run's ``split`` tasks, exactly as ``Run.evaluate`` does."""
         n = self.cfg.eval_meta_episodes if meta_episodes is None else meta_episodes
         tasks = self.tasks[split]
-        envs = [make(self.cfg.env, episodes_per_task=self.cfg.episodes_per_task)
+        envs = [make_env(self.cfg, episodes_per_task=self.cfg.episodes_per_task)
                 for _ in range(len(tasks))]  # fmt: skip
         return meta_test(envs, self.agent, self.policy, tasks, self.cfg.seed + 1, n)
 
@@ -68,7 +67,7 @@ def load_agent(path: str | Path, device: str = "cpu") -> TrainedAgent:
     remedy = "export it again: simbelief-edu export RUN_DIR --out AGENT.pt"
     state = load_state(path, "exported agent", ("config", "iteration", "agent", "actor"), remedy)
     cfg = config_from_dict(state["config"], path, remedy)
-    env = make(cfg.env)
+    env = make_env(cfg)
     obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
     agent = make_agent(cfg.agent, obs_dim, act_dim, cfg)
     agent.load_state_dict(state["agent"])
@@ -99,7 +98,7 @@ def play_meta_episode(
     """
     cfg, k = trained.cfg, trained.cfg.episodes_per_task
     render = {"render_mode": "rgb_array", **render_kwargs} if render_every else {}
-    env = make(cfg.env, episodes_per_task=k, **render)
+    env = make_env(cfg, episodes_per_task=k, **render)
     obs, _ = env.reset(seed=seed, options={"task": task})
     h = trained.agent.initial_hidden(1)
     device = h.device
@@ -163,7 +162,7 @@ def meta_episode_gif(
     k, T = trained.cfg.episodes_per_task, len(played["rew"])
     evaluated = per_episode({"rew": torch.tensor([played["rew"]]),
                              "success": torch.tensor([played["success"]])}, k,
-                            make(trained.cfg.env).unwrapped.success_rule)  # fmt: skip
+                            make_env(trained.cfg).unwrapped.success_rule)  # fmt: skip
     info = {"task": task.tolist(), "steps": T,
             "return": evaluated["return"][0].tolist(),
             "success": evaluated["success"][0].tolist()}  # fmt: skip

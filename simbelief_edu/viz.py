@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from simbelief_edu.envs import make
+from simbelief_edu.configs import make_env
 from simbelief_edu.envs.render import plot_trajectory
 from simbelief_edu.trained import TrainedAgent, play_meta_episode
 
@@ -21,7 +21,7 @@ from simbelief_edu.trained import TrainedAgent, play_meta_episode
 def reward_map(trained: TrainedAgent, h: torch.Tensor, extent: float = 1.3, n: int = 60):
     """[n, n] predicted reward of arriving at each point of a grid over
     [-extent, extent]², for the specific belief's mean μ(h) (NaN outside the arena's disc)."""
-    env = make(trained.cfg.env).unwrapped
+    env = make_env(trained.cfg).unwrapped
     device = next(trained.agent.parameters()).device
     h = h.to(device)
     xs = torch.linspace(-extent, extent, n, device=device)
@@ -72,7 +72,7 @@ def plot_adaptation(agents: dict[str, TrainedAgent], task_index: int, split: str
     returns = {}
     for row, (name, trained) in zip(axes, agents.items(), strict=True):
         played, steps = adaptation_panels(trained, task_index, split)
-        env = make(trained.cfg.env).unwrapped
+        env = make_env(trained.cfg).unwrapped
         k = trained.cfg.episodes_per_task
         H = len(played["rew"]) // k
         goal = trained.tasks[split][task_index]

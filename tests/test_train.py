@@ -257,3 +257,48 @@ def test_the_anchor_keeps_the_latent_belief_from_collapsing(tmp_path):
     assert with_anchor["latent_logvar"] > -5.0, with_anchor
     assert without["latent_logvar"] < with_anchor["latent_logvar"] - 2.0, (without, with_anchor)
     assert with_anchor["latent_mu_spread"] > 1e-3  # the means still differ across tasks
+
+
+def test_env_kwargs_reach_the_environment_everywhere_a_run_makes_one(tmp_path, capsys):
+    """A task-family knob given on the command line shapes training, the saved config, resume,
+    evaluation and the exported agent: the horizon sets the buffer's meta-episode length."""
+    import json
+
+    from simbelief_edu.configs import make_env
+    from simbelief_edu.trained import load_agent
+
+    out = tmp_path / "run"
+    argv = ["train", "--scale", "smoke", "--out", str(out), "--stop-after", "1",
+            "--set", "env_kwargs.horizon=7", "--set", "env_kwargs.goal_radius=0.5"]  # fmt: skip
+    assert cli(argv) == 0
+    saved = json.loads((out / "config.json").read_text())["env_kwargs"]
+    assert saved == {"horizon": 7, "goal_radius": 0.5}
+    run = load_run(out)
+    assert run.buffer.data["obs"].shape[2] == 7 * run.cfg.episodes_per_task
+    assert run.envs[0].horizon == 7 and run.envs[0].unwrapped.goal_radius == 0.5
+    assert cli(["train", "--resume", str(out)]) == 0
+    assert cli(["export", str(out), "--out", str(tmp_path / "agent.pt")]) == 0
+    agent = load_agent(tmp_path / "agent.pt", "cpu")
+    assert agent.cfg.env_kwargs == saved
+    assert make_env(agent.cfg, episodes_per_task=2).horizon == 7
+
+
+@pytest.mark.parametrize(
+    "env_kwargs, message",
+    [
+        ({"no_such_knob": 1.0}, "point-robot-sparse takes no argument 'no_such_knob'"),
+        ({"horizon": 0}, "horizon must be an integer >= 1"),
+        ({"goal_radius": -1.0}, "goal_radius must be a non-negative number"),
+    ],
+)
+def test_bad_env_kwargs_are_named_when_the_run_starts(env_kwargs, message, tmp_path):
+    cfg = make_config("point-robot-sparse", "smoke", env_kwargs=env_kwargs)
+    with pytest.raises(ValueError, match=message):
+        train(cfg, tmp_path, progress=False)
+
+
+def test_env_kwargs_must_be_a_dict_of_json_values():
+    with pytest.raises(ValueError, match="env_kwargs must be a dict"):
+        make_config("point-robot-sparse", "smoke", env_kwargs=[1, 2])
+    with pytest.raises(ValueError, match=r"env_kwargs\['goal'\] must be a number"):
+        make_config("point-robot-sparse", "smoke", env_kwargs={"goal": {"x": 1}})

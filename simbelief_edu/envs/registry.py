@@ -112,11 +112,24 @@ def resolve_env_id(name: str) -> str:
     raise ValueError(f"unknown environment name {name!r}; available: {available}")
 
 
-def make(name: str, *, episodes_per_task: int | None = None, **kwargs: Any) -> gym.Env:
+def make(
+    name: str, *, episodes_per_task: int | None = None, horizon: int | None = None, **kwargs: Any
+) -> gym.Env:
     """``gymnasium.make`` by alias or id; ``episodes_per_task=k`` wraps it in a MetaEpisode.
 
-    ``kwargs`` go to the environment constructor (e.g. ``render_mode="rgb_array"``,
-    ``goal_radius=0.3``, ``task_seed=1``).
+    ``horizon`` replaces the registered steps per episode; ``kwargs`` go to the environment
+    constructor (e.g. ``render_mode="rgb_array"``, ``goal_radius=0.3``, ``task_seed=1``). An
+    argument the environment does not take is a ``ValueError`` that names it.
     """
-    env = gym.make(resolve_env_id(name), **kwargs)
+    env_id = resolve_env_id(name)
+    if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int)
+                                or horizon < 1):  # fmt: skip
+        raise ValueError(f"horizon must be an integer >= 1, got {horizon!r}")
+    try:
+        env = gym.make(env_id, max_episode_steps=horizon, **kwargs)
+    except TypeError as err:
+        if "unexpected keyword argument" not in str(err):
+            raise
+        word = str(err).split("unexpected keyword argument")[1].split()[0]
+        raise ValueError(f"{name} takes no argument {word}: {err}") from None
     return env if episodes_per_task is None else MetaEpisode(env, episodes_per_task)

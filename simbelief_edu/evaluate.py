@@ -85,3 +85,19 @@ def meta_test(
         "per_task_success": succ.tolist(),
         "meta_episodes": meta_episodes,
     }
+
+
+def zero_action_success(env, tasks: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Success of the policy that does nothing (``a = 0`` at every step: the cheetah stands,
+    the arm stays put) in each task of ``tasks``: one episode of ``env`` (made without a
+    MetaEpisode) per task, scored by the env's success rule. The line a learnt policy must beat
+    where a task can be solved without moving (a slow target, a goal near the start). [n_tasks]
+    """
+    rule, horizon = env.unwrapped.success_rule, env.spec.max_episode_steps
+    zero = np.zeros(env.action_space.shape, env.action_space.dtype)
+    out = []
+    for i, task in enumerate(tasks):
+        env.reset(seed=seed + i, options={"task": task})
+        steps = [env.step(zero)[4]["success"] for _ in range(horizon)]
+        out.append(episode_success(torch.tensor(steps), rule).item())
+    return np.array(out)

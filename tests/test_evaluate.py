@@ -51,3 +51,16 @@ def test_episode_metrics_split_the_meta_episode():
     assert m["success_any"] == pytest.approx(0.75)
     m = episode_metrics({"rew": rew, "success": success}, 2, "reach")
     assert m["success"] == [0.5, 1.0] and m["success_any"] == 1.0
+
+
+def test_doing_nothing_succeeds_only_where_no_motion_is_needed():
+    """The zero-action line of the pilots: a standing cheetah holds a slow target's band and
+    not a fast one's; the point robot (which starts off the circle) never reaches a goal."""
+    from simbelief_edu.evaluate import zero_action_success
+
+    cheetah = make("cheetah-vel-sparse", horizon=20, vel_threshold=0.5)
+    held = zero_action_success(cheetah, np.array([[0.1], [2.0], [0.45]], np.float32))
+    assert held[0] == 1.0 and held[1] == 0.0 and held[2] > 0.5
+    point = make("point-robot-sparse")
+    goals = point.unwrapped.task_pools["test"][:5]
+    assert (zero_action_success(point, goals) == 0).all()

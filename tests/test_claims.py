@@ -321,3 +321,17 @@ def test_ch06_without_the_anchor_the_latent_belief_collapses_to_the_clamp():
         assert all(r["curve"][-1]["latent_logvar"] == pytest.approx(-10.0) for r in cheap[variant])
     for variant in ("simbelief", "stored-beliefs"):
         assert all(r["curve"][-1]["latent_logvar"] > -8.0 for r in cheap[variant])
+
+
+@pytest.mark.parametrize("env", ["cheetah-vel-sparse", "panda-reach-sparse"])
+def test_pilot_tables_are_written_from_the_shipped_pilots(env):
+    """results/ENV/pilots.md's table equals what tools/pilot_report.py writes now."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "pilot_report.py"), env, "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -156,7 +156,7 @@ class Run:
         """SAC steps on [tasks × transitions] batches; for SimBelief each is followed by one
         step of its latent losses on the same batch (as in the authors' code). With an
         exploration bonus, each batch's rewards get the RND bonus of x' at the annealed weight
-        β_t, and the RND predictor takes one step on the same batch."""
+        β_i, and the RND predictor takes one step on the same batch."""
         cfg = self.cfg
         sums: dict[str, float] = {}
         weight = annealed_weight(cfg.exploration_bonus, self.iteration, cfg.num_iters)

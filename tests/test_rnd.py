@@ -99,7 +99,7 @@ def test_a_bonus_changes_what_sac_learns_and_is_logged(tmp_path):
     assert not all(torch.equal(p, q) for p, q in critics)
     bonuses = [row["rnd_bonus"] for row in with_bonus.history]  # one row per iteration
     assert len(bonuses) == cfg.num_iters and all(b > 0 for b in bonuses)
-    assert bonuses[-1] < bonuses[0]  # annealed: β_t = β (1 − t/T)
+    assert bonuses[-1] < bonuses[0]  # annealed: β_i = β (1 − i/I)
     assert all(row["rnd_error"] > 0 for row in with_bonus.history)
 
 

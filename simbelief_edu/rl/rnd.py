@@ -12,10 +12,10 @@ f and a *predictor* f̂ trained to match it on the visited hyper-states. The pre
 is small where it has been trained (often visited hyper-states) and large elsewhere, and the
 bonus added to SAC's reward of a transition into x' is
 
-    b(x') = β_t · min(e(x') / ē, 10)                  (RND bonus, :func:`normalised_bonus`)
-    β_t = β (1 − t / T)                              (annealing, :func:`annealed_weight`)
+    b(x') = β_i · min(e(x') / ē, 10)                  (RND bonus, :func:`normalised_bonus`)
+    β_i = β (1 − i / I)                              (annealing, :func:`annealed_weight`)
 
-with β = ``Config.exploration_bonus``, t the iteration and T = ``num_iters``. The choices:
+with β = ``Config.exploration_bonus``, i the training iteration and I = ``num_iters``. The choices:
 
 - **Input normalisation.** x is standardised by a running mean and variance and clipped to
   ±5, x̄ = clip((x − μ_x) / σ_x, −5, 5), as Burda et al. do: the belief's log-variances and the
@@ -26,16 +26,16 @@ with β = ``Config.exploration_bonus``, t the iteration and T = ``num_iters``. T
   estimate of its scale for β to mean anything. We divide by its mean rather than by a
   standard deviation (Burda et al. and HyperX divide by the running std of the intrinsic
   *return*, which needs whole on-policy episodes that an off-policy SAC batch does not have):
-  then e/ē = 1 for a hyper-state as familiar as the average, so **β is the mean bonus per step,
-  in the reward's own units**, and a state k times as novel as average earns k·β. Meta-episodes
-  end only by the time limit and every transition bootstraps, so the constant part of the
-  bonus only shifts all Q-values by β_t/(1 − γ); what steers the policy is the novelty above
-  average. ē is an exponential moving average (rate 0.01: about the last 100 updates) of
-  each batch's mean error, so it follows the predictor as it improves.
+  then e/ē = 1 for a hyper-state as familiar as the average, so **β_i is the mean bonus per
+  step, in the reward's own units**, and a state k times as novel as average earns k·β_i.
+  Meta-episodes end only by the time limit and every transition bootstraps, so the constant
+  part of the bonus only shifts all Q-values by β_i/(1 − γ); what steers the policy is the
+  novelty above average. ē is an exponential moving average (rate 0.01: about the last 100
+  updates) of each batch's mean error, so it follows the predictor as it improves.
 - **Clip at 10** times the mean (HyperX clips its normalised bonus at 10): one very novel
   transition cannot blow up the critic's targets.
-- **Annealing.** β_t falls linearly from β to 0 over the run, HyperX's default: exploring
-  pays early; the final policy is trained, and meta-tested, on the task's reward alone.
+- **Annealing.** β_i falls linearly from β to 0 over the run, HyperX's default: exploring
+  pays early; by the end of the run the policy learns from the task's reward alone.
 - **Training.** One Adam step (learning rate 1e-4, Burda et al.'s and HyperX's) on the mean
   error of the SAC batch's x', taken after that batch's bonus was computed, per SAC update;
   the statistics μ_x, σ_x², ē are updated from the same batch just before.
@@ -66,14 +66,14 @@ def rnd_error(predictor: nn.Module, target: nn.Module, x_bar: torch.Tensor) -> t
 
 
 def normalised_bonus(error: torch.Tensor, scale: torch.Tensor, weight: float) -> torch.Tensor:
-    """The RND bonus b = β_t · min(e / ē, 10): the error ``error`` [N] in units of its running
-    mean ``scale`` ē, clipped at 10, times the current weight β_t (``weight``)."""
+    """The RND bonus b = β_i · min(e / ē, 10): the error ``error`` [N] in units of its running
+    mean ``scale`` ē, clipped at 10, times the current weight β_i (``weight``)."""
     return weight * (error / scale).clamp(max=BONUS_CLIP)
 
 
 def annealed_weight(beta: float, iteration: int, num_iters: int) -> float:
-    """The annealing β_t = β (1 − t / T) (HyperX's linear schedule): the bonus weight at the
-    0-based ``iteration`` t of ``num_iters`` T; β at the first iteration, β / T at the last."""
+    """The annealing β_i = β (1 − i / I) (HyperX's linear schedule): the bonus weight at the
+    0-based ``iteration`` i of ``num_iters`` I; β at the first iteration, β / I at the last."""
     return beta * (1.0 - iteration / num_iters)
 
 
@@ -104,7 +104,7 @@ class RND(nn.Module):
         stat.copy_(value if self.updates == 0 else stat.lerp(value, STAT_RATE))
 
     def update(self, next_x: torch.Tensor, weight: float) -> tuple[torch.Tensor, dict[str, float]]:
-        """The bonus [N] of a SAC batch's next hyper-states ``next_x`` [N, D] at weight β_t,
+        """The bonus [N] of a SAC batch's next hyper-states ``next_x`` [N, D] at weight β_i,
         then one Adam step of the predictor on them. Returns (bonus, logs): the batch's mean
         error ``rnd_error`` (the predictor's loss, before the step) and mean ``rnd_bonus``."""
         self._track("x_mean", next_x.mean(0))

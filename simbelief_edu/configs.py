@@ -17,6 +17,7 @@ from simbelief_edu.envs import ENV_IDS
 from simbelief_edu.runtime import SCALES
 
 AGENTS = ("simbelief", "varibad")
+OFF_AT_ZERO = ("metric_weight", "anchor_weight", "exploration_bonus")  # weights 0 switches off
 
 
 @dataclass
@@ -123,6 +124,10 @@ class Config:
     """train P̂, R̂, I (False: the ablation whose metric uses the untrained, random models)"""
     inverse_dynamics: bool = True
     """use the inverse model I in the losses and the metric (False: the ablation without it)"""
+    exploration_bonus: float = 0.0
+    """β_RND, weight of a novelty bonus on the hyper-state x' added to SAC's reward (random
+    network distillation, ``rl/rnd.py``; book chapter 10), annealed linearly to 0 over the run;
+    0: no bonus, no RND networks (the paper's agents)"""
 
     def __post_init__(self) -> None:
         if self.env not in ENV_IDS:
@@ -138,10 +143,11 @@ class Config:
                 raise ValueError(f"{f.name} must be an int, got {value!r}")
             if f.type == "bool" and not isinstance(value, bool):
                 raise ValueError(f"{f.name} must be a bool, got {value!r}")
-            if f.type in ("int", "float") and f.name != "seed" and not value > 0:
-                if f.name in ("metric_weight", "anchor_weight") and value == 0:
-                    continue
-                raise ValueError(f"{f.name} must be positive, got {value!r}")
+            if f.type in ("int", "float") and f.name != "seed":
+                if f.name in OFF_AT_ZERO and not value >= 0:
+                    raise ValueError(f"{f.name} must be non-negative (0: off), got {value!r}")
+                if f.name not in OFF_AT_ZERO and not value > 0:
+                    raise ValueError(f"{f.name} must be positive, got {value!r}")
         check_env_kwargs(self.env_kwargs)
         if self.seed < 0:
             raise ValueError(f"seed must be non-negative, got {self.seed}")

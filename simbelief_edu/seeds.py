@@ -145,6 +145,12 @@ class SeedRuns:
                 raise ValueError("seeds batched together must share every setting but the seed")
         self.runs, self.rng_states = runs, rng_states
         self.batched = runs[0].device.type == "cuda" if batched is None else batched
+        if self.batched and runs[0].cfg.exploration_bonus > 0:
+            raise ValueError(
+                "exploration_bonus > 0 is not batched over seeds (each seed trains its own RND "
+                "predictor): train one seed per process (simbelief-edu train --seed N), or pass "
+                "batched=False"
+            )
         self.cfg = runs[0].cfg
         self.agent, self.sac = runs[0].agent, runs[0].sac  # the templates functional_call uses
         self.agent_params = stack_parameters([r.agent for r in runs])

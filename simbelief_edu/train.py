@@ -6,7 +6,8 @@ ELBO steps on the belief VAE, then (every ``refresh_beliefs_every`` iterations) 
 GRU states stored in the buffer with the updated encoder; (3) ``rl_updates_per_iter`` SAC steps
 on [tasks × transitions] batches, the belief features read from the stored GRU states
 (detached: RL never trains the belief), each followed, for SimBelief, by one step of the latent
-losses on the same batch; (4) every ``eval_every`` iterations, meta-test on the held-out tasks.
+losses on the same batch (``exploration_bonus`` > 0 adds an RND novelty bonus of x' to the
+batch's rewards, ``rl/rnd.py``); (4) every ``eval_every`` iterations, meta-test on held-out tasks.
 Checkpoints hold everything a resumed run needs to continue exactly where a killed one stopped,
 on any device (``Config.device``; ``load_run(..., device=)`` moves a run between devices).
 """
@@ -37,6 +38,7 @@ from simbelief_edu.files import (
     read_config,
 )
 from simbelief_edu.rl.buffer import TaskBuffer
+from simbelief_edu.rl.rnd import RND, annealed_weight
 from simbelief_edu.rl.sac import SAC
 from simbelief_edu.rollout import run_meta_episodes
 from simbelief_edu.runtime import seed_everything
@@ -101,6 +103,9 @@ class Run:
             obs_dim + self.agent.feature_dim, act_dim, cfg.policy_hidden, cfg.lr_policy,
             cfg.gamma, cfg.tau, cfg.alpha, cfg.autotune_alpha, cfg.critic_grad_clip,
         ).to(self.device)  # fmt: skip
+        self.rnd = None  # the exploration bonus (book chapter 10); none at all when β = 0
+        if cfg.exploration_bonus > 0:
+            self.rnd = RND(obs_dim + self.agent.feature_dim, cfg.policy_hidden).to(self.device)
         T = env.horizon * cfg.episodes_per_task
         self.buffer = TaskBuffer(cfg.num_train_tasks, cfg.buffer_episodes_per_task, T, obs_dim,
                                  act_dim, cfg.gru_hidden, self.device)  # fmt: skip
@@ -149,14 +154,23 @@ class Run:
 
     def update_policy(self) -> dict[str, float]:
         """SAC steps on [tasks × transitions] batches; for SimBelief each is followed by one
-        step of its latent losses on the same batch (as in the authors' code)."""
+        step of its latent losses on the same batch (as in the authors' code). With an
+        exploration bonus, each batch's rewards get the RND bonus of x' at the annealed weight
+        β_i, and the RND predictor takes one step on the same batch."""
+        cfg = self.cfg
         sums: dict[str, float] = {}
-        for _ in range(self.cfg.rl_updates_per_iter):
+        weight = annealed_weight(cfg.exploration_bonus, self.iteration, cfg.num_iters)
+        for _ in range(cfg.rl_updates_per_iter):
             b = self.sac_batch()  # [N, M, ·]
-            logs = self.sac.update(*sac_inputs(self.agent, b))
+            x, act, rew, next_x = sac_inputs(self.agent, b)
+            bonus_logs: dict[str, float] = {}
+            if self.rnd is not None:
+                bonus, bonus_logs = self.rnd.update(next_x, weight)
+                rew = rew + bonus
+            logs = self.sac.update(x, act, rew, next_x)
             if self.latent_opts:
                 logs.update(self.latent_step(b))
-            self.add_update_logs(sums, logs)
+            self.add_update_logs(sums, {**logs, **bonus_logs})
         return sums
 
     def add_update_logs(self, sums: dict[str, float], logs: dict[str, float]) -> None:
@@ -257,6 +271,7 @@ class Run:
                 for o in (self.sac.actor_opt, self.sac.critic_opt, self.sac.alpha_opt)
             ],
             "buffer": self.buffer.state_dict(),
+            **({} if self.rnd is None else {"rnd": self.rnd.checkpoint()}),
             "rng": {
                 "numpy": json.dumps(self.rng.bit_generator.state),
                 "torch": torch.get_rng_state(),
@@ -278,6 +293,8 @@ class Run:
         ):
             opt.load_state_dict(s)
         self.buffer.load_state_dict(state["buffer"])
+        if self.rnd is not None:
+            self.rnd.load_checkpoint(state["rnd"])
         self.rng.bit_generator.state = json.loads(state["rng"]["numpy"])
         torch.set_rng_state(state["rng"]["torch"])
 

@@ -20,7 +20,11 @@ from simbelief_edu.trained import TrainedAgent, play_meta_episode
 @torch.no_grad()
 def reward_map(trained: TrainedAgent, h: torch.Tensor, extent: float = 1.3, n: int = 60):
     """[n, n] predicted reward of arriving at each point of a grid over
-    [-extent, extent]², for the specific belief's mean μ(h) (NaN outside the arena's disc)."""
+    [-extent, extent]², for the specific belief's mean μ(h) (NaN outside the arena's disc).
+    Each arrival is decoded with the action of the default action map (displacement /
+    ``max_step``): in a mirrored task (``mirrored_fraction``, chapter 10) read it as the reward
+    the belief expects of unmirrored moves; :func:`plot_adaptation`'s colour scale is the
+    sparse reward's [0, 1]."""
     env = make_env(trained.cfg).unwrapped
     device = next(trained.agent.parameters()).device
     h = h.to(device)

@@ -15,7 +15,8 @@ SEEDS = (1, 2)
 
 
 def _params(run) -> list[torch.Tensor]:
-    return [p.detach() for p in (*run.agent.parameters(), *run.sac.parameters())]
+    rnd = [] if run.rnd is None else list(run.rnd.state_dict().values())  # exploration bonus
+    return [p.detach() for p in (*run.agent.parameters(), *run.sac.parameters(), *rnd)]
 
 
 def _losses(run) -> list[dict]:
@@ -68,9 +69,12 @@ def test_a_killed_and_resumed_k_seed_run_ends_like_an_uninterrupted_one(tmp_path
         assert b.iteration == 4
 
 
-def test_unbatched_seeds_are_exactly_separate_runs(tmp_path):
-    """The default on a CPU: the seeds in lockstep, each update phase its own run's."""
-    cfgs = [make_config("point-robot-sparse", "smoke", seed=s, eval_every=1) for s in SEEDS]
+@pytest.mark.parametrize("bonus", [0.0, 0.5])
+def test_unbatched_seeds_are_exactly_separate_runs(tmp_path, bonus):
+    """The default on a CPU: the seeds in lockstep, each update phase its own run's (with an
+    exploration bonus too: only the batched update refuses one, ``tests/test_rnd.py``)."""
+    cfgs = [make_config("point-robot-sparse", "smoke", seed=s, eval_every=1,
+                        exploration_bonus=bonus) for s in SEEDS]  # fmt: skip
     seeds = train_seeds(cfgs, [tmp_path / f"seed{s}" for s in SEEDS], progress=False)
     assert not seeds.batched  # no GPU here
     for cfg, run in zip(cfgs, seeds.runs, strict=True):

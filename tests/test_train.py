@@ -13,7 +13,9 @@ from simbelief_edu.train import CHECKPOINT, Run, load_run, resume, train
 
 
 def _params(run: Run) -> list[torch.Tensor]:
-    return [p.detach().clone() for p in (*run.agent.parameters(), *run.sac.parameters())]
+    """Every network parameter of a run, and the exploration bonus's state when it has one."""
+    rnd = [] if run.rnd is None else list(run.rnd.state_dict().values())
+    return [p.detach().clone() for p in (*run.agent.parameters(), *run.sac.parameters(), *rnd)]
 
 
 def test_same_seed_gives_identical_metrics(tmp_path):
@@ -27,9 +29,14 @@ def test_same_seed_gives_identical_metrics(tmp_path):
     assert not all(torch.equal(p, q) for p, q in zip(_params(a), _params(c), strict=True))
 
 
-@pytest.mark.parametrize("agent", ["simbelief", "varibad"])
-def test_killed_and_resumed_run_ends_like_an_uninterrupted_one(tmp_path, agent):
-    cfg = make_config("point-robot-sparse", "smoke", agent, num_iters=4, checkpoint_every=2)
+@pytest.mark.parametrize(
+    "agent, bonus", [("simbelief", 0.0), ("varibad", 0.0), ("simbelief", 0.5), ("varibad", 0.5)]
+)
+def test_killed_and_resumed_run_ends_like_an_uninterrupted_one(tmp_path, agent, bonus):
+    """A run killed after iteration 2 and resumed ends exactly as one never stopped, with the
+    exploration bonus too (its networks, running statistics and optimiser are checkpointed)."""
+    cfg = make_config("point-robot-sparse", "smoke", agent, num_iters=4, checkpoint_every=2,
+                      exploration_bonus=bonus)  # fmt: skip
     whole = train(cfg, tmp_path / "whole", progress=False)
     train(cfg, tmp_path / "split", stop_after=2, progress=False)  # "killed" after iteration 2
     assert load_run(tmp_path / "split").iteration == 2
@@ -101,6 +108,7 @@ def test_rl_updates_do_not_change_the_specific_belief(agent):
         (dict(rl_updates_per_iter=-5), "rl_updates_per_iter must be positive"),
         (dict(gamma=1.0), "gamma must be in"),
         (dict(num_iters=2.5), "num_iters must be an int"),
+        (dict(exploration_bonus=-1.0), "exploration_bonus must be non-negative"),
         (dict(bogus=1), "unknown config field"),
     ],
 )

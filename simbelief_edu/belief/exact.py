@@ -23,7 +23,9 @@ class ExactGoalBelief:
     The likelihood of a transition is ``1 - eta`` for a goal that explains the observed
     reward and ``eta`` for one that does not (``eta = 0`` is the exact 0/1 likelihood; a
     small ``eta`` keeps the posterior defined when the true goal lies between grid points).
-    The hidden state is the belief itself, ``[n, len(GOALS)]``.
+    The hidden state is the belief itself, ``[n, len(GOALS)]``. It is exact for the default
+    Point-Robot family only: a 0/1 reward and task-independent dynamics (not ``reward="dense"``
+    or ``mirrored_fraction > 0``, chapter 10).
     """
 
     feature_dim = len(GOALS)

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The commands behind book chapter 10 ("what the paper leaves open") on Point-Robot, at the
+# cheap budget of chapter 6's study (results/cheap/point-robot-sparse/run_all.sh): the `full`
+# preset plus the overrides in BUDGET, identical for every variant, seeds 1-3. Three
+# experiments, each a change of one config or env_kwargs value:
+#   dense/simbelief, dense/varibad   env_kwargs.reward=dense: the reward is minus the distance
+#                                    to the goal at every step. Does SimBelief's edge over
+#                                    VariBAD need sparse rewards?
+#   mixed/simbelief, mixed/varibad   env_kwargs.mirrored_fraction=0.5: half the tasks mirror
+#                                    the action map in x. Does the belief-similarity metric help
+#                                    or hurt when tasks do not share their dynamics?
+#   bonus/varibad-rnd                VariBAD with the RND exploration bonus on the hyper-state
+#                                    (exploration_bonus=BETA, rl/rnd.py, HyperX-style). Does an
+#                                    explicit novelty bonus close the gap SimBelief closes? Compare
+#                                    with varibad and simbelief of the cheap study (same budget).
+# BETA = 0.1, chosen from the bonus's definition, not tuned: the bonus is β_i · min(e/ē, 10),
+# so with β = 0.1 it spans [0, 1], the range of the sparse reward: no hyper-state, however
+# novel, is worth more than one step at the goal, and an average one earns a tenth of it
+# (the weight then anneals linearly to 0 over the run, as in HyperX).
+# Two runs side by side (JOBS), one thread each; each is trained, meta-tested on test + OOD
+# tasks (5 meta-episodes per task), exported, and its small files and agent.pt copied to
+# simbelief_edu/results/ch10/<experiment>/<variant>-seed<N>/. Killed runs resume from their
+# checkpoints; finished ones are skipped.
+# Run from the repository root:  bash simbelief_edu/results/ch10/run_all.sh [JOBS_FILE]
+# A JOBS_FILE line is "experiment/variant seed", e.g. "mixed/varibad 2". A quick check of the
+# plumbing (not a result):  SCALE=smoke BUDGET= OUT=/tmp/ch10 DEST=/tmp/ch10-results bash ...
+set -euo pipefail
+export OUT=${OUT:-runs/ch10}
+export DEST=${DEST:-simbelief_edu/results/ch10}
+export SCALE=${SCALE:-full}
+export BETA=0.1
+export BUDGET=${BUDGET-"--set num_iters=100 --set rl_updates_per_iter=100 --set rl_batch_per_task=32
+  --set belief_updates_per_iter=5 --set belief_batch_episodes_per_task=1 --set lr_policy=3e-4
+  --set buffer_episodes_per_task=20 --set eval_every=10 --set checkpoint_every=10"}
+mkdir -p "$OUT"
+
+job() {  # job EXPERIMENT/VARIANT SEED: one training run, its evaluation, its files copied to DEST
+  local name=$1 seed=$2 agent extra
+  local dir="$OUT/$name-seed$seed" dest="$DEST/$name-seed$seed"
+  case $name in
+    dense/simbelief) agent=simbelief extra="--set env_kwargs.reward=dense" ;;
+    dense/varibad) agent=varibad extra="--set env_kwargs.reward=dense" ;;
+    mixed/simbelief) agent=simbelief extra="--set env_kwargs.mirrored_fraction=0.5" ;;
+    mixed/varibad) agent=varibad extra="--set env_kwargs.mirrored_fraction=0.5" ;;
+    bonus/varibad-rnd) agent=varibad extra="--set exploration_bonus=$BETA" ;;
+    *) echo "unknown experiment/variant $name" >&2; return 2 ;;
+  esac
+  [ -f "$dest/eval.json" ] && return 0  # finished before
+  if [ -f "$dir/checkpoint.pt" ]; then
+    simbelief-edu train --resume "$dir"
+  else
+    # shellcheck disable=SC2086
+    simbelief-edu train --env point-robot-sparse --agent $agent --scale "$SCALE" --seed "$seed" \
+      --out "$dir" $BUDGET $extra
+  fi
+  simbelief-edu eval "$dir"
+  simbelief-edu export "$dir" --out "$dir/agent.pt"
+  mkdir -p "$dest"
+  cp "$dir"/{config.json,metrics.csv,eval.json,commands.txt,versions.json,agent.pt} "$dest/"
+}
+export -f job
+
+JOBS_FILE=${1:-$OUT/jobs.txt}
+if [ $# -eq 0 ]; then
+# seed by seed, so a partial study has every variant at the same seeds
+for seed in 1 2 3; do
+  for name in dense/simbelief dense/varibad mixed/simbelief mixed/varibad bonus/varibad-rnd; do
+    echo "$name $seed"
+  done
+done > "$OUT/jobs.txt"
+fi
+xargs -P "${JOBS:-2}" -L 1 bash -c \
+  'set -euo pipefail; mkdir -p "$OUT/${0%/*}"; job "$0" "$1" > "$OUT/$0-seed$1.log" 2>&1' < "$JOBS_FILE"
+for experiment in dense mixed bonus; do
+  if [ -d "$DEST/$experiment" ]; then
+    python -m simbelief_edu.report "$experiment" --root "$DEST"
+  fi
+done

@@ -15,8 +15,9 @@ Two constructor arguments change the task family for book chapter 10 (given thro
 
 - ``reward="dense"``: the reward is the negative distance to the goal at every step, as in the
   dense Point-Robot of Rakelly et al. (2019) and VariBAD: every step tells the belief something.
-- ``mirrored_fraction=p > 0``: a task also says whether its action map is mirrored in x, drawn
-  Bernoulli(p); in a mirrored task the point moves by ``max_step · (-a_x, a_y)``. Tasks then
+- ``mirrored_fraction=p > 0`` ({eq}`eq-mirrored-dynamics`, book chapter 10): a task also says
+  whether its action map is mirrored in x, drawn Bernoulli(p); in a mirrored task the point
+  moves by ``max_step · (-a_x, a_y)``. Tasks then
   differ in their dynamics as well as their goal, and two goals' tasks can be far apart in
   behaviour although their goals are close: the test of SimBelief's assumption that tasks
   share structure.
@@ -164,7 +165,8 @@ class PointRobotSparseEnv(TaskDistribution, gym.Env):
         return self.position.copy(), info
 
     def dense_reward(self, position: np.ndarray) -> float:
-        """The dense reward ``-||position - goal||``: the negative distance to the goal."""
+        """The dense reward {eq}`eq-dense-reward`, ``-||position - goal||``: minus the distance
+        to the goal (book chapter 10)."""
         dx, dy = float(position[0]) - self._goal_x, float(position[1]) - self._goal_y
         return -float(np.hypot(dx, dy))
 

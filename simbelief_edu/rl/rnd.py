@@ -7,12 +7,12 @@ hyper-states x = [s, belief features] unlike those seen so far. Novelty is measu
 network distillation (RND; Burda et al., 2019): a fixed, randomly initialised *target* network
 f and a *predictor* f̂ trained to match it on the visited hyper-states. The predictor's error
 
-    e(x) = ||f̂(x̄) − f(x̄)||²                                  (RND error, :func:`rnd_error`)
+    e(x) = ||f̂(x̄) − f(x̄)||²                    (RND error {eq}`eq-rnd-error`, :func:`rnd_error`)
 
 is small where it has been trained (often visited hyper-states) and large elsewhere, and the
 bonus added to SAC's reward of a transition into x' is
 
-    b(x') = β_i · min(e(x') / ē, 10)                  (RND bonus, :func:`normalised_bonus`)
+    b(x') = β_i · min(e(x') / ē, 10)     (RND bonus {eq}`eq-rnd-bonus`, :func:`normalised_bonus`)
     β_i = β (1 − i / I)                              (annealing, :func:`annealed_weight`)
 
 with β = ``Config.exploration_bonus``, i the training iteration and I = ``num_iters``. The choices:
@@ -58,22 +58,25 @@ BONUS_CLIP = 10.0
 
 
 def rnd_error(predictor: nn.Module, target: nn.Module, x_bar: torch.Tensor) -> torch.Tensor:
-    """The RND error e(x) = ||f̂(x̄) − f(x̄)||² (Burda et al., 2019) per row of normalised
-    inputs ``x_bar`` [N, D]; returns [N]. The target is fixed: gradients reach f̂ only."""
+    """The RND error {eq}`eq-rnd-error`, e(x) = ||f̂(x̄) − f(x̄)||² (Burda et al., 2019), per
+    row of normalised inputs ``x_bar`` [N, D]; returns [N]. The target is fixed: gradients
+    reach f̂ only."""
     with torch.no_grad():
         y = target(x_bar)
     return (predictor(x_bar) - y).pow(2).sum(-1)
 
 
 def normalised_bonus(error: torch.Tensor, scale: torch.Tensor, weight: float) -> torch.Tensor:
-    """The RND bonus b = β_i · min(e / ē, 10): the error ``error`` [N] in units of its running
-    mean ``scale`` ē, clipped at 10, times the current weight β_i (``weight``)."""
+    """The RND bonus {eq}`eq-rnd-bonus`, b = β_i · min(e / ē, 10): the error ``error`` [N] in
+    units of its running mean ``scale`` ē, clipped at 10, times the current weight β_i
+    (``weight``)."""
     return weight * (error / scale).clamp(max=BONUS_CLIP)
 
 
 def annealed_weight(beta: float, iteration: int, num_iters: int) -> float:
-    """The annealing β_i = β (1 − i / I) (HyperX's linear schedule): the bonus weight at the
-    0-based ``iteration`` i of ``num_iters`` I; β at the first iteration, β / I at the last."""
+    """The annealing β_i = β (1 − i / I) of {eq}`eq-rnd-bonus` (HyperX's linear schedule): the
+    weight at the 0-based ``iteration`` i of ``num_iters`` I; β at the first iteration, β / I at
+    the last."""
     return beta * (1.0 - iteration / num_iters)
 
 

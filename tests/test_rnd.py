@@ -1,5 +1,5 @@
 """The exploration bonus (``simbelief_edu.rl.rnd``, book chapter 10): random network
-distillation learns what it has seen, its bonus is β in units of the error's running mean, and
+distillation learns what it has seen, its bonus is β in units of the batch's mean error, and
 in the training loop β = 0 is exactly the run without a bonus."""
 
 from __future__ import annotations
@@ -46,18 +46,27 @@ def test_the_error_is_higher_on_inputs_it_has_not_seen():
     assert _error(rnd, unseen) > 5 * _error(rnd, fresh)
 
 
-def test_the_bonus_is_beta_times_the_error_over_its_running_mean_clipped_at_10():
+def test_the_bonus_is_beta_times_the_error_over_the_batch_mean_clipped_at_10():
     error = torch.tensor([1.0, 2.0, 4.0, 50.0])
     bonus = normalised_bonus(error, torch.tensor(2.0), 0.3)
     torch.testing.assert_close(bonus, torch.tensor([0.15, 0.3, 0.6, 3.0]))
     assert annealed_weight(0.2, 0, 10) == 0.2
     assert annealed_weight(0.2, 5, 10) == pytest.approx(0.1)
     assert annealed_weight(0.2, 9, 10) == pytest.approx(0.02)
-    # on the first batch ē is the batch's mean error: the mean bonus is β (nothing clipped)
+    # ē is each batch's own mean error: the mean bonus of every batch is β (nothing clipped
+    # here), also after the predictor has learnt (a running mean would lag behind it)
     torch.manual_seed(0)
-    bonus, logs = RND(4, hidden=16).update(torch.randn(64, 4), 0.3)
-    assert bonus.mean().item() == pytest.approx(0.3, rel=1e-5)
-    assert logs["rnd_bonus"] == pytest.approx(0.3, rel=1e-5) and logs["rnd_error"] > 0
+    rnd = RND(4, hidden=16, lr=1e-2)
+    x = torch.randn(64, 4)
+    for step in range(200):
+        bonus, logs = rnd.update(x, 0.3)
+        if step in (0, 199):
+            assert bonus.mean().item() == pytest.approx(0.3, rel=1e-5)
+            assert logs["rnd_bonus"] == pytest.approx(0.3, rel=1e-5) and logs["rnd_error"] > 0
+    # a batch mixing trained inputs with novel ones pays the novel ones more
+    novel = torch.randn(8, 4) + 4.0
+    bonus, _ = rnd.update(torch.cat([x[:56], novel]), 0.3)
+    assert bonus[56:].mean() > 3 * bonus[:56].mean()
 
 
 def _plain_update_policy(self) -> dict[str, float]:

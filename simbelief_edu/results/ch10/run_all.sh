@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
 # The commands behind book chapter 10 ("what the paper leaves open") on Point-Robot, at the
 # cheap budget of chapter 6's study (results/cheap/point-robot-sparse/run_all.sh): the `full`
-# preset plus the overrides in BUDGET, identical for every variant, seeds 1-3. Three
-# experiments, each a change of one config or env_kwargs value:
+# preset plus the overrides in BUDGET, identical for every variant, seeds 1-3, all at one
+# git commit (so no comparison crosses code versions). Three families, each a change of one
+# config or env_kwargs value against the plain family:
+#   plain/simbelief, plain/varibad   the sparse family of chapter 6, the reference.
+#   plain/no-metric                  SimBelief without the metric loss (metric_weight=0).
+#   plain/varibad-rnd                VariBAD with the RND exploration bonus on the hyper-state
+#                                    (exploration_bonus=BETA, rl/rnd.py, HyperX-style): does an
+#                                    explicit novelty bonus move VariBAD as far as SimBelief's
+#                                    parts move it?
 #   dense/simbelief, dense/varibad   env_kwargs.reward=dense: the reward is minus the distance
-#                                    to the goal at every step. Does SimBelief's edge over
-#                                    VariBAD need sparse rewards? At equal iterations, and at
-#   dense/varibad-equal-time         equal wall time: VariBAD trained for as many iterations
-#                                    as fit in SimBelief's training time (160, see below).
-#   mixed/simbelief, mixed/varibad   env_kwargs.mirrored_fraction=0.5: half the tasks mirror
-#                                    the action map in x. Does the belief-similarity metric help
-#                                    or hurt when tasks do not share their dynamics?
-#   bonus/varibad-rnd                VariBAD with the RND exploration bonus on the hyper-state
-#                                    (exploration_bonus=BETA, rl/rnd.py, HyperX-style). Does an
-#                                    explicit novelty bonus close the gap SimBelief closes? Compare
-#                                    with varibad and simbelief of the cheap study (same budget).
-# BETA = 0.1, chosen from the bonus's definition, not tuned: the bonus is β_i · min(e/ē, 10),
-# so with β = 0.1 it spans [0, 1], the range of the sparse reward: no hyper-state, however
-# novel, is worth more than one step at the goal, and an average one earns a tenth of it
-# (the weight then anneals linearly to 0 over the run, as in HyperX).
+#                                    to the goal at every step. How does the comparison of the
+#                                    two agents move when rewards are informative? At equal
+#   dense/varibad-equal-time         iterations, and at equal wall time: VariBAD trained for as
+#                                    many iterations as fit in SimBelief's time (160, below).
+#   mixed/simbelief, mixed/varibad,  env_kwargs.mirrored_fraction=0.5: half the tasks mirror
+#   mixed/no-metric                  the action map in x. Does the belief-similarity metric
+#                                    (simbelief against no-metric) help or hurt when tasks do
+#                                    not share their dynamics, compared with the plain family?
+# BETA = 0.1, chosen from the bonus's definition, not tuned: the bonus is β_i · min(e/ē, 10)
+# with ē the replayed batch's mean error, so with β = 0.1 it spans [0, 1], the range of the
+# sparse reward (no hyper-state, however novel, is worth more than one step at the goal) and
+# averages 0.1 over every batch before the clip; the weight anneals linearly to 0 over the
+# run, as in HyperX.
 # Two runs side by side (JOBS), one thread each; each is trained, meta-tested on test + OOD
 # tasks (5 meta-episodes per task), exported, and its small files and agent.pt copied to
 # simbelief_edu/results/ch10/<experiment>/<variant>-seed<N>/. Killed runs resume from their
@@ -40,16 +45,21 @@ job() {  # job EXPERIMENT/VARIANT SEED: one training run, its evaluation, its fi
   local name=$1 seed=$2 agent extra
   local dir="$OUT/$name-seed$seed" dest="$DEST/$name-seed$seed"
   case $name in
-    dense/simbelief) agent=simbelief extra="--set env_kwargs.reward=dense" ;;
-    dense/varibad) agent=varibad extra="--set env_kwargs.reward=dense" ;;
+    */simbelief) agent=simbelief extra="" ;;
+    */varibad) agent=varibad extra="" ;;
+    */no-metric) agent=simbelief extra="--set metric_weight=0" ;;
+    plain/varibad-rnd) agent=varibad extra="--set exploration_bonus=$BETA" ;;
     # VariBAD given SimBelief's wall time: the cheap study's median training times (simbelief
-    # 520 s, varibad 331 s for 100 iterations, seeds 1-5) make 100 x 520 / 331 = 157 -> 160
-    dense/varibad-equal-time)
-      agent=varibad extra="--set env_kwargs.reward=dense --set num_iters=160" ;;
-    mixed/simbelief) agent=simbelief extra="--set env_kwargs.mirrored_fraction=0.5" ;;
-    mixed/varibad) agent=varibad extra="--set env_kwargs.mirrored_fraction=0.5" ;;
-    bonus/varibad-rnd) agent=varibad extra="--set exploration_bonus=$BETA" ;;
+    # 520 s, varibad 331 s for 100 iterations, seeds 1-5) make 100 x 520 / 331 = 157 -> 160;
+    # chapter 10 prints the ratio these runs' own times give
+    dense/varibad-equal-time) agent=varibad extra="--set num_iters=160" ;;
     *) echo "unknown experiment/variant $name" >&2; return 2 ;;
+  esac
+  case $name in
+    plain/*) ;;
+    dense/*) extra="$extra --set env_kwargs.reward=dense" ;;
+    mixed/*) extra="$extra --set env_kwargs.mirrored_fraction=0.5" ;;
+    *) echo "unknown experiment in $name" >&2; return 2 ;;
   esac
   [ -f "$dest/eval.json" ] && return 0  # finished before
   if [ -f "$dir/checkpoint.pt" ]; then
@@ -70,15 +80,15 @@ JOBS_FILE=${1:-$OUT/jobs.txt}
 if [ $# -eq 0 ]; then
 # seed by seed, so a partial study has every variant at the same seeds
 for seed in 1 2 3; do
-  for name in dense/simbelief dense/varibad dense/varibad-equal-time mixed/simbelief \
-    mixed/varibad bonus/varibad-rnd; do
+  for name in plain/simbelief plain/varibad plain/no-metric plain/varibad-rnd dense/simbelief \
+    dense/varibad dense/varibad-equal-time mixed/simbelief mixed/varibad mixed/no-metric; do
     echo "$name $seed"
   done
 done > "$OUT/jobs.txt"
 fi
 xargs -P "${JOBS:-2}" -L 1 bash -c \
   'set -euo pipefail; mkdir -p "$OUT/${0%/*}"; job "$0" "$1" > "$OUT/$0-seed$1.log" 2>&1' < "$JOBS_FILE"
-for experiment in dense mixed bonus; do
+for experiment in plain dense mixed; do
   if [ -d "$DEST/$experiment" ]; then
     python -m simbelief_edu.report "$experiment" --root "$DEST"
   fi

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simbelief_edu.device import check_device
-from simbelief_edu.envs import ENV_IDS
+from simbelief_edu.envs import ENV_IDS, make
 from simbelief_edu.runtime import SCALES
 
 AGENTS = ("simbelief", "varibad")
@@ -179,9 +179,17 @@ def check_env_kwargs(env_kwargs: object) -> None:
 
 def make_env(cfg: Config, **kwargs: Any) -> Any:
     """The environment of ``cfg``: ``envs.make(cfg.env, **cfg.env_kwargs, **kwargs)``."""
-    from simbelief_edu.envs import make
-
     return make(cfg.env, **{**cfg.env_kwargs, **kwargs})
+
+
+def preset_diff(values: dict) -> dict:
+    """The fields of a saved config (``values``, as in a run's ``config.json``) that differ
+    from the ``full`` preset of its env and agent: what its experiment changed. Fields that do
+    not change the experiment (seed, device, scale, evaluation and checkpoint intervals) are
+    left out."""
+    full = dataclasses.asdict(make_config(values["env"], "full", values["agent"]))
+    skip = {"seed", "device", "scale", "eval_every", "checkpoint_every"}
+    return {k: v for k, v in values.items() if k not in skip and full.get(k) != v}
 
 
 # The authors' settings per environment (their online_config/args_*.py); the rest are the

@@ -310,3 +310,18 @@ def test_env_kwargs_must_be_a_dict_of_json_values():
         make_config("point-robot-sparse", "smoke", env_kwargs=[1, 2])
     with pytest.raises(ValueError, match=r"env_kwargs\['goal'\] must be a number"):
         make_config("point-robot-sparse", "smoke", env_kwargs={"goal": {"x": 1}})
+
+
+def test_preset_diff_names_what_an_experiment_changed():
+    import dataclasses
+
+    from simbelief_edu.configs import preset_diff
+
+    cfg = make_config("cheetah-vel-sparse", "full", "varibad", seed=3, eval_every=7,
+                      num_iters=120, env_kwargs={"horizon": 100})  # fmt: skip
+    assert preset_diff(dataclasses.asdict(cfg)) == {"env_kwargs": {"horizon": 100},
+                                                    "num_iters": 120}  # fmt: skip
+    assert (
+        preset_diff(dataclasses.asdict(make_config("point-robot-sparse", "smoke")))["gru_hidden"]
+        == 32
+    )

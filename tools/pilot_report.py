@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from simbelief_edu import report
-from simbelief_edu.configs import make_config, make_env
+from simbelief_edu.configs import make_env, preset_diff
 from simbelief_edu.evaluate import zero_action_success
 from simbelief_edu.trained import load_agent
 
@@ -36,10 +36,7 @@ BLOCK = re.compile(r"(<!-- pilots -->\n)(.*?)(<!-- end pilots -->)", re.S)
 
 def knobs(cfg: dict) -> str:
     """The config values of a run that differ from its env's ``full`` preset."""
-    full = make_config(cfg["env"], "full", cfg["agent"]).__dict__
-    skip = {"seed", "device", "eval_every", "checkpoint_every", "scale"}
-    diff = [f"{k}={v}" for k, v in cfg.items() if k not in skip and full.get(k) != v]
-    return ", ".join(diff)
+    return ", ".join(f"{k}={v}" for k, v in preset_diff(cfg).items())
 
 
 def learns_line(run: dict, folder: Path) -> tuple[float, float, int]:

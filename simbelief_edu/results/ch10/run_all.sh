@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The commands behind book chapter 10 ("what the paper leaves open") on Point-Robot, at the
 # cheap budget of chapter 6's study (results/cheap/point-robot-sparse/run_all.sh): the `full`
-# preset plus the overrides in BUDGET, identical for every variant, seeds 1-3, all at one
+# preset plus the overrides in BUDGET, identical for every variant, seeds 1-5, all at one
 # git commit (so no comparison crosses code versions). Three families, each a change of one
 # config or env_kwargs value against the plain family:
 #   plain/simbelief, plain/varibad   the sparse family of chapter 6, the reference.
@@ -79,7 +79,7 @@ export -f job
 JOBS_FILE=${1:-$OUT/jobs.txt}
 if [ $# -eq 0 ]; then
 # seed by seed, so a partial study has every variant at the same seeds
-for seed in 1 2 3; do
+for seed in 1 2 3 4 5; do
   for name in plain/simbelief plain/varibad plain/no-metric plain/varibad-rnd dense/simbelief \
     dense/varibad dense/varibad-equal-time mixed/simbelief mixed/varibad mixed/no-metric; do
     echo "$name $seed"

@@ -19,7 +19,15 @@ from simbelief_edu import report
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCK = re.compile(r"(<!-- results: (\S+)(?: (\S+))? -->\n)(.*?)(<!-- end results -->)", re.S)
-PAIRS = [("simbelief", "varibad"), ("simbelief", "no-anchor"), ("no-anchor", "varibad")]
+PAIRS = [  # printed where both variants of a pair are in the block
+    ("simbelief", "varibad"),
+    ("simbelief", "no-anchor"),
+    ("no-anchor", "varibad"),
+    ("simbelief", "no-metric"),
+    ("simbelief", "varibad-equal-time"),  # chapter 10, dense family: equal wall time
+    ("varibad-rnd", "varibad"),  # chapter 10, plain family: the exploration bonus
+    ("simbelief", "varibad-rnd"),
+]
 MIN_SEEDS = 5
 
 

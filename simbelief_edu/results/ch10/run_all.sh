@@ -25,7 +25,8 @@
 # averages 0.1 over every batch before the clip; the weight anneals linearly to 0 over the
 # run, as in HyperX.
 # Two runs side by side (JOBS), one thread each; each is trained, meta-tested on test + OOD
-# tasks (5 meta-episodes per task), exported, and its small files and agent.pt copied to
+# tasks (5 meta-episodes per task), exported (agent.pt stays in the run folder: the chapter
+# reads scores, so only the small files are copied) to
 # simbelief_edu/results/ch10/<experiment>/<variant>-seed<N>/. Killed runs resume from their
 # checkpoints; finished ones are skipped.
 # Run from the repository root:  bash simbelief_edu/results/ch10/run_all.sh [JOBS_FILE]
@@ -72,7 +73,7 @@ job() {  # job EXPERIMENT/VARIANT SEED: one training run, its evaluation, its fi
   simbelief-edu eval "$dir"
   simbelief-edu export "$dir" --out "$dir/agent.pt"
   mkdir -p "$dest"
-  cp "$dir"/{config.json,metrics.csv,eval.json,commands.txt,versions.json,agent.pt} "$dest/"
+  cp "$dir"/{config.json,metrics.csv,eval.json,commands.txt,versions.json} "$dest/"
 }
 export -f job
 

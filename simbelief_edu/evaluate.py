@@ -63,8 +63,9 @@ def meta_test(
     """Meta-test the deterministic policy: ``meta_episodes`` meta-episodes in each task.
 
     Returns the means over tasks and meta-episodes (``return``, ``success`` per episode,
-    ``success_any``) and, per task, the means over its meta-episodes (``per_task_return``,
-    ``per_task_success``: [task][episode]).
+    ``success_any``), per task the means over its meta-episodes (``per_task_return``,
+    ``per_task_success``: [task][episode]), and the ``tasks`` themselves in that order (each
+    seed meets the fixed test pool in its own order; ``report.scores`` aligns them).
     """
     k, rule = envs[0].episodes_per_task, envs[0].unwrapped.success_rule
     rng = np.random.default_rng(seed)
@@ -83,6 +84,7 @@ def meta_test(
         "success_any": torch.stack([r["any"] for r in runs]).mean().item(),
         "per_task_return": ret.tolist(),
         "per_task_success": succ.tolist(),
+        "tasks": np.asarray(tasks, np.float64).tolist(),
         "meta_episodes": meta_episodes,
     }
 

@@ -95,10 +95,36 @@ def poi_ci(
     return probability_of_improvement(x, y), float(lo), float(hi)
 
 
+def task_order(tasks: list[list[float]]) -> np.ndarray:
+    """The column order that sorts ``tasks`` [n_tasks, task_dim] by their coordinates (first
+    coordinate first), so that runs which met the same tasks in different orders line up."""
+    t = np.asarray(tasks, np.float64)
+    return np.lexsort(t.T[::-1])
+
+
+def tasks(run: dict, split: str = "test") -> np.ndarray:
+    """[n_tasks, task_dim] the tasks of ``run``'s ``split``, in the column order of ``scores``."""
+    t = np.asarray(run["eval"][split]["tasks"], np.float64)
+    return t[task_order(t)]
+
+
 def scores(runs: list[dict], split: str = "test", metric: str = "success", episode: int = -1):
     """[runs, tasks] final meta-test scores: per task, ``metric`` (``success`` or ``return``)
-    of episode ``episode`` of the meta-episode, averaged over its meta-episodes."""
-    return np.array([[t[episode] for t in r["eval"][split][f"per_task_{metric}"]] for r in runs])
+    of episode ``episode`` of the meta-episode, averaged over its meta-episodes.
+
+    Column ``j`` is one task for every run: each seed meets the fixed test pool in its own
+    order, so each run's columns are put in ``task_order`` of the tasks its ``eval.json``
+    records (the stratified bootstrap and P(X > Y) compare runs task by task). OOD tasks are
+    drawn afresh per seed, so there column ``j`` is the ``j``-th task in that order."""
+    rows = []
+    for r in runs:
+        split_eval = r["eval"][split]
+        if "tasks" not in split_eval:
+            raise ValueError(f"{r['folder']}: eval.json has no '{split}' tasks to align its "
+                             "scores by; run python tools/eval_tasks.py")  # fmt: skip
+        order = task_order(split_eval["tasks"])
+        rows.append([split_eval[f"per_task_{metric}"][j][episode] for j in order])
+    return np.array(rows)
 
 
 COLUMNS = [  # (header, split, metric, episode)

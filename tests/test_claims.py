@@ -13,7 +13,6 @@ import pytest
 
 from simbelief_edu import report
 from simbelief_edu.configs import make_config
-from simbelief_edu.trained import load_agent
 
 ROOT = Path(__file__).resolve().parents[1]
 ENVS = ("cheetah-vel-sparse", "panda-reach-sparse")
@@ -136,8 +135,7 @@ def cheetah_split() -> list[tuple[np.ndarray, np.ndarray]]:
     out = []
     for rs in runs("cheetah-vel-sparse").values():
         for r in rs:
-            trained = load_agent(report.RESULTS / "cheetah-vel-sparse" / r["folder"] / "agent.pt")
-            out.append((trained.tasks["test"][:, 0], report.scores([r], "test", "success", 1)[0]))
+            out.append((report.tasks(r)[:, 0], report.scores([r], "test", "success", 1)[0]))
     return out
 
 
@@ -335,3 +333,17 @@ def test_pilot_tables_are_written_from_the_shipped_pilots(env):
         text=True,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_every_shipped_run_records_its_tasks_and_runs_of_one_family_share_the_test_pool():
+    """report.scores lines up runs task by task (the stratified bootstrap, P(X > Y)): that
+    needs each eval.json's tasks, and one test pool per env and task family."""
+    pools: dict[tuple, set] = {}
+    for path in sorted(report.RESULTS.rglob("eval.json")):
+        ev = json.loads(path.read_text())
+        cfg = json.loads((path.parent / "config.json").read_text())
+        for split in ("test", "ood"):
+            assert len(ev[split]["tasks"]) == len(ev[split]["per_task_success"]), path
+        family = (cfg["env"], json.dumps(cfg.get("env_kwargs", {}), sort_keys=True))
+        pool = frozenset(map(tuple, ev["test"]["tasks"]))
+        assert pools.setdefault(family, pool) == pool, f"{path}: another test pool"

@@ -11,12 +11,13 @@ from simbelief_edu.report import (
     load_runs,
     poi_ci,
     probability_of_improvement,
+    scores,
     stratified_bootstrap_ci,
     summary_table,
 )
 
 
-def _fake_run(root, variant, seed, per_task_ep2, agent="simbelief"):
+def _fake_run(root, variant, seed, per_task_ep2, agent="simbelief", tasks=None):
     folder = root / "point-robot-sparse" / f"{variant}-seed{seed}"
     folder.mkdir(parents=True)
     (folder / "config.json").write_text(json.dumps({"agent": agent, "seed": seed}))
@@ -24,7 +25,8 @@ def _fake_run(root, variant, seed, per_task_ep2, agent="simbelief"):
         "iteration,wall_time,test_success_ep2\n10,60.0,0.2\n20,120.0,0.4\n"
     )
     per_task = [[0.0, s] for s in per_task_ep2]
-    split = {"per_task_success": per_task, "per_task_return": per_task}
+    tasks = [[float(i), 0.0] for i in range(len(per_task))] if tasks is None else tasks
+    split = {"per_task_success": per_task, "per_task_return": per_task, "tasks": tasks}
     (folder / "eval.json").write_text(json.dumps({"test": split, "ood": split}))
     (folder / "commands.txt").write_text(f"simbelief-edu train --seed {seed}\n")
 
@@ -139,3 +141,28 @@ def test_plot_improvement_compares_only_the_variants_asked_for(tmp_path):
     _, every = plot_improvement("point-robot-sparse", "simbelief", tmp_path)
     _, some = plot_improvement("point-robot-sparse", "simbelief", tmp_path, variants=["varibad"])
     assert sorted(every) == ["no-anchor", "varibad"] and list(some) == ["varibad"]
+
+
+def test_scores_line_up_the_same_task_across_runs_that_met_the_tasks_in_other_orders(tmp_path):
+    """Each seed meets the test pool in its own order; column j must be one task for all runs,
+    or the stratified bootstrap and P(X > Y) compare different tasks."""
+    pool = [[0.5, 0.1], [-0.3, 0.9], [0.2, -0.4], [-0.3, 0.2]]
+    score = {tuple(t): k / 10 for k, t in enumerate(pool)}  # each task its own score
+    for seed, order in enumerate([[0, 1, 2, 3], [2, 0, 3, 1], [3, 2, 1, 0]]):
+        tasks = [pool[i] for i in order]
+        _fake_run(tmp_path, "simbelief", seed, [score[tuple(t)] for t in tasks], tasks=tasks)
+    s = scores(load_runs("point-robot-sparse", tmp_path)["simbelief"], "test", "success", 1)
+    assert (s == s[0]).all()  # every run's column j is the same task, so the same score
+    assert sorted(s[0]) == sorted(score.values())
+    # tasks sharing a first coordinate are ordered by the next: (-0.3, 0.2) before (-0.3, 0.9)
+    assert list(s[0][:2]) == [0.3, 0.1]
+
+
+def test_scores_without_recorded_tasks_name_the_tool_that_adds_them(tmp_path):
+    _fake_run(tmp_path, "simbelief", 0, [0.5, 0.5])
+    path = tmp_path / "point-robot-sparse" / "simbelief-seed0" / "eval.json"
+    ev = json.loads(path.read_text())
+    del ev["test"]["tasks"]
+    path.write_text(json.dumps(ev))
+    with pytest.raises(ValueError, match="simbelief-seed0.*tools/eval_tasks.py"):
+        scores(load_runs("point-robot-sparse", tmp_path)["simbelief"])

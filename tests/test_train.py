@@ -1,6 +1,8 @@
 """The training loop: determinism, resume, checkpoints, errors, CLI, every env end to end."""
 
 import dataclasses
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -164,6 +166,19 @@ def test_cli_train_resume_and_eval(tmp_path, capsys):
 
     result = json.loads((out / "eval.json").read_text())
     assert len(result["test"]["success"]) == 2 and len(result["ood"]["return"]) == 2
+    # the scores' tasks are recorded in the order scored, and tools/eval_tasks.py, which adds
+    # them to runs evaluated before they were recorded, recomputes exactly those
+    run_tasks = load_run(out).tasks
+    for split in ("test", "ood"):
+        assert np.array_equal(np.array(result[split]["tasks"], np.float32), run_tasks[split])
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import eval_tasks
+
+    stripped = {k: v for k, v in result.items()}
+    stripped["test"] = {k: v for k, v in result["test"].items() if k != "tasks"}
+    (out / "eval.json").write_text(json.dumps(stripped))
+    assert eval_tasks.fill(out / "eval.json") and not eval_tasks.fill(out / "eval.json")
+    assert json.loads((out / "eval.json").read_text())["test"] == result["test"]
     assert "simbelief-edu train --scale smoke" in (out / "commands.txt").read_text()
     # an exported agent evaluates to the same numbers as its run
     assert cli(["export", str(out), "--out", str(tmp_path / "agent.pt")]) == 0

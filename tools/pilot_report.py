@@ -42,7 +42,7 @@ def knobs(cfg: dict) -> str:
 def learns_line(run: dict, folder: Path) -> tuple[float, float, int]:
     """(the run's score, doing nothing's score, tasks counted) on its test tasks, episode 2."""
     trained = load_agent(folder / "agent.pt")
-    tasks = trained.tasks["test"]
+    tasks = report.tasks(run)  # in the order of the scores
     success = report.scores([run], "test", "success", 1)[0]
     idle = zero_action_success(make_env(trained.cfg), tasks)
     if trained.cfg.env == "cheetah-vel-sparse":

@@ -1,8 +1,9 @@
 """An exploration bonus on the hyper-state: random network distillation (book chapter 10).
 
-SimBelief's paper leaves open whether its belief helps *exploration* or only inference. The
-alternative it does not test is an explicit novelty bonus, as in HyperX (Zintgraf et al., 2021,
-"Exploration in approximate hyper-state space for meta RL"): reward the policy for reaching
+SimBelief's paper compares it with HyperX (Zintgraf et al., 2021, "Exploration in approximate
+hyper-state space for meta RL"), each in its own code base; what it leaves open is whether, in
+one code base at one budget, an explicit novelty bonus on VariBAD moves it as far as SimBelief's
+parts do. The bonus, in the spirit of HyperX: reward the policy for reaching
 hyper-states x = [s, belief features] unlike those seen so far. Novelty is measured by random
 network distillation (RND; Burda et al., 2019): a fixed, randomly initialised *target* network
 f and a *predictor* f̂ trained to match it on the visited hyper-states. The predictor's error
@@ -15,7 +16,8 @@ bonus added to SAC's reward of a transition into x' is
     b(x') = β_i · min(e(x') / ē, 10)     (RND bonus {eq}`eq-rnd-bonus`, :func:`normalised_bonus`)
     β_i = β (1 − i / I)                              (annealing, :func:`annealed_weight`)
 
-with β = ``Config.exploration_bonus``, i the training iteration and I = ``num_iters``. The choices:
+with β (β_RND in the book) = ``Config.exploration_bonus``, i the training iteration and
+I = ``num_iters``. The choices:
 
 - **Input normalisation.** x is standardised by running statistics and clipped to ±5,
   x̄ = clip((x − μ_x) / σ_x, −5, 5), as Burda et al. do: the belief's log-variances and the

@@ -108,6 +108,11 @@ def tasks(run: dict, split: str = "test") -> np.ndarray:
     return t[task_order(t)]
 
 
+def reading(x: str, y: str, lo: float, hi: float) -> str:
+    """What the 95% interval [lo, hi] of P(x > y) lets one say."""
+    return f"{x} ahead" if lo > 0.5 else f"{y} ahead" if hi < 0.5 else "no difference shown"
+
+
 def scores(runs: list[dict], split: str = "test", metric: str = "success", episode: int = -1):
     """[runs, tasks] final meta-test scores: per task, ``metric`` (``success`` or ``return``)
     of episode ``episode`` of the meta-episode, averaged over its meta-episodes.

@@ -166,3 +166,11 @@ def test_scores_without_recorded_tasks_name_the_tool_that_adds_them(tmp_path):
     path.write_text(json.dumps(ev))
     with pytest.raises(ValueError, match="simbelief-seed0.*tools/eval_tasks.py"):
         scores(load_runs("point-robot-sparse", tmp_path)["simbelief"])
+
+
+def test_reading_says_ahead_only_when_the_interval_excludes_one_half():
+    from simbelief_edu.report import reading
+
+    assert reading("a", "b", 0.51, 0.7) == "a ahead"
+    assert reading("a", "b", 0.3, 0.49) == "b ahead"
+    assert reading("a", "b", 0.5, 0.6) == "no difference shown"

@@ -41,6 +41,13 @@ case $pilot in
     env=panda-reach-sparse
     knobs="--set env_kwargs.distance_threshold=0.1 --set rollouts_per_task=2
       --set num_iters=280 --set rl_updates_per_iter=1000 --set lr_policy=3e-4" ;;
+  p3)  # p1's agent searches in episode 1 but does not go back in episode 2. The recipe that
+    # learns on Point-Robot: the authors' per-iteration settings unchanged (1000 SAC updates on
+    # 16 x 256, lr 7e-5, 25 belief updates, 5 tasks x 5 meta-episodes), iterations cut to 45
+    # (paper 2000), and p1's goal radius 0.1 m
+    env=panda-reach-sparse
+    small="--set eval_every=5 --set checkpoint_every=5"
+    knobs="--set env_kwargs.distance_threshold=0.1 --set num_iters=45" ;;
   *) echo "unknown pilot $pilot (see the case list in $0)" >&2; exit 2 ;;
 esac
 dir=runs/pilots/$pilot-seed$seed dest=simbelief_edu/results/$env/pilots/$pilot-seed$seed

@@ -63,6 +63,13 @@ def sample_task_splits(env, cfg: Config, rng: np.random.Generator) -> dict[str, 
     }
 
 
+def run_tasks(env, cfg: Config) -> dict[str, np.ndarray]:
+    """The tasks of a run with ``cfg``, recomputed without its training state: the splits
+    ``Run`` draws first from its seed's generator (used by ``trained.load_agent`` and
+    ``tools/eval_tasks.py``)."""
+    return sample_task_splits(env, cfg, np.random.default_rng(cfg.seed))
+
+
 def sac_inputs(agent, b: dict[str, torch.Tensor]) -> tuple[torch.Tensor, ...]:
     """SAC's (x, a, r, x') from a batch ``b`` [N, M, ·]: x = [s, belief features of h],
     flattened to [N·M, ·] (r [N·M]); the features are detached (RL never trains the belief)."""

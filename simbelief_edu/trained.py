@@ -24,7 +24,7 @@ from simbelief_edu.evaluate import meta_test, per_episode
 from simbelief_edu.files import atomic_save, config_from_dict, load_state
 from simbelief_edu.rl.sac import SAC
 from simbelief_edu.rollout import to_env_action
-from simbelief_edu.train import CHECKPOINT, sample_task_splits
+from simbelief_edu.train import CHECKPOINT, run_tasks
 
 
 @dataclass
@@ -74,7 +74,7 @@ def load_agent(path: str | Path, device: str = "cpu") -> TrainedAgent:
     policy = SAC(obs_dim + agent.feature_dim, act_dim, cfg.policy_hidden)
     policy.actor.load_state_dict(state["actor"])
     agent, policy = agent.to(target), policy.to(target)
-    tasks = sample_task_splits(env, cfg, np.random.default_rng(cfg.seed))
+    tasks = run_tasks(env, cfg)
     return TrainedAgent(cfg, state["iteration"], agent.eval(), policy.eval(), tasks)
 
 

@@ -3,9 +3,8 @@ was evaluated before ``evaluate.meta_test`` wrote them (``"tasks"`` of each spli
 
 A run's test tasks are the fixed test pool in the order its seed draws them, and its OOD
 tasks are drawn afresh from the same generator; both are recomputed here exactly as training
-drew them (``train.sample_task_splits`` on the generator ``seed_everything(cfg.seed)``
-returns; ``trained.load_agent`` does the same). ``report.scores`` needs the tasks to line up
-the columns of runs of different seeds.
+drew them (``train.run_tasks``, which ``trained.load_agent`` uses too). ``report.scores``
+needs the tasks to line up the columns of runs of different seeds.
 
     python tools/eval_tasks.py [ROOT]   # default: simbelief_edu/results; files without tasks
 """
@@ -21,14 +20,7 @@ import numpy as np
 from simbelief_edu import report
 from simbelief_edu.configs import make_env
 from simbelief_edu.files import read_config
-from simbelief_edu.runtime import seed_everything
-from simbelief_edu.train import sample_task_splits
-
-
-def run_tasks(folder: Path) -> dict[str, np.ndarray]:
-    """The train/test/OOD tasks of the run in ``folder``, as its training drew them."""
-    cfg = read_config(folder / "config.json", "the run folder is damaged")
-    return sample_task_splits(make_env(cfg), cfg, seed_everything(cfg.seed))
+from simbelief_edu.train import run_tasks
 
 
 def fill(eval_path: Path) -> bool:
@@ -37,7 +29,8 @@ def fill(eval_path: Path) -> bool:
     splits = [s for s in ("test", "ood") if s in ev and "tasks" not in ev[s]]
     if not splits:
         return False
-    tasks = run_tasks(eval_path.parent)
+    cfg = read_config(eval_path.parent / "config.json", "the run folder is damaged")
+    tasks = run_tasks(make_env(cfg), cfg)
     for split in splits:
         if len(tasks[split]) != len(ev[split]["per_task_success"]):
             raise ValueError(f"{eval_path}: {len(tasks[split])} {split} tasks recomputed, "

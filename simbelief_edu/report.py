@@ -132,6 +132,40 @@ def scores(runs: list[dict], split: str = "test", metric: str = "success", episo
     return np.array(rows)
 
 
+FAST_TARGET = 1.0  # Cheetah-Vel: targets at least this fast (m/s) need running
+CLEARLY_ABOVE = 0.2  # Cheetah-Vel: how far above doing nothing "learns" starts
+REACHED_SHARE = 0.3  # Panda-Reach: share of test tasks reached in episode 2
+
+
+def learns_line(run: dict) -> tuple[float, float, int]:
+    """The pilots' "learns" line (``results/<env>/pilots.md``), fixed before they ran:
+    (the run's score, doing nothing's score, tasks counted) on its test tasks in episode 2.
+    Cheetah-Vel: mean hold success over the targets of at least ``FAST_TARGET``;
+    Panda-Reach: the share of tasks reached (hold success above 0). Doing nothing is
+    ``evaluate.zero_action_success`` on the same tasks with the run's own task knobs."""
+    from simbelief_edu.configs import make_env
+    from simbelief_edu.evaluate import zero_action_success
+    from simbelief_edu.files import config_from_dict
+
+    cfg = config_from_dict(run["config"], run["folder"], "the run folder is damaged")
+    if cfg.env not in ("cheetah-vel-sparse", "panda-reach-sparse"):
+        raise ValueError(f"no 'learns' line for env '{cfg.env}' (Cheetah-Vel, Panda-Reach only)")
+    test = tasks(run)  # in the order of the scores
+    success = scores([run], "test", "success", 1)[0]
+    idle = zero_action_success(make_env(cfg), test)
+    if cfg.env == "cheetah-vel-sparse":
+        fast = test[:, 0] >= FAST_TARGET
+        return float(success[fast].mean()), float(idle[fast].mean()), int(fast.sum())
+    return float((success > 0).mean()), float((idle > 0).mean()), len(test)
+
+
+def learns(env: str, score: float, idle: float) -> bool:
+    """Whether ``learns_line``'s (score, idle) is at or above the line of ``env``."""
+    if env == "cheetah-vel-sparse":
+        return score >= idle + CLEARLY_ABOVE
+    return score >= REACHED_SHARE
+
+
 COLUMNS = [  # (header, split, metric, episode)
     ("test success ep1", "test", "success", 0),
     ("test success ep2", "test", "success", 1),

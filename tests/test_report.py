@@ -174,3 +174,27 @@ def test_reading_says_ahead_only_when_the_interval_excludes_one_half():
     assert reading("a", "b", 0.51, 0.7) == "a ahead"
     assert reading("a", "b", 0.3, 0.49) == "b ahead"
     assert reading("a", "b", 0.5, 0.6) == "no difference shown"
+
+
+def test_learns_line_scores_fast_cheetah_targets_against_a_cheetah_that_stands_still():
+    """Cheetah-Vel: the line counts only targets >= 1.0 m/s, in the scores' task order, and a
+    standing cheetah holds none of them (the band is +-0.5), but holds a slow one."""
+    from simbelief_edu.report import learns, learns_line
+
+    targets = [[1.5], [0.2], [1.8], [0.9], [1.0]]  # in the order the run met them
+    per_task = {1.5: 0.6, 0.2: 1.0, 1.8: 0.3, 0.9: 0.7, 1.0: 0.0}
+    run = {
+        "folder": "varibad-seed1",
+        "config": {"env": "cheetah-vel-sparse", "agent": "varibad", "seed": 1,
+                   "env_kwargs": {"horizon": 20, "max_velocity": 2.0, "ood_max_velocity": 2.5}},
+        "eval": {"test": {"tasks": targets,
+                          "per_task_success": [[0.0, per_task[t[0]]] for t in targets]}},
+    }  # fmt: skip
+    score, idle, n = learns_line(run)
+    assert n == 3 and score == pytest.approx((0.6 + 0.3 + 0.0) / 3) and idle == 0.0
+    assert learns("cheetah-vel-sparse", score, idle)  # 0.3 >= 0.0 + 0.2
+    assert not learns("cheetah-vel-sparse", 0.19, 0.0)
+    run["config"] = {"env": "point-robot-sparse", "agent": "varibad", "seed": 1}
+    run["eval"]["test"]["tasks"] = [[0.5, 0.5]]
+    with pytest.raises(ValueError, match="no 'learns' line for env 'point-robot-sparse'"):
+        learns_line(run)

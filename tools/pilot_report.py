@@ -21,39 +21,16 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 
 from simbelief_edu import report
-from simbelief_edu.configs import make_env, preset_diff
-from simbelief_edu.evaluate import zero_action_success
-from simbelief_edu.trained import load_agent
+from simbelief_edu.configs import preset_diff
 
-FAST_TARGET = 1.0  # Cheetah: targets at least this fast need running
-CLEARLY_ABOVE = 0.2  # Cheetah: how far above doing nothing "learns" starts
-REACHED_SHARE = 0.3  # Panda-Reach: share of test tasks reached in episode 2
 BLOCK = re.compile(r"(<!-- pilots -->\n)(.*?)(<!-- end pilots -->)", re.S)
 
 
 def knobs(cfg: dict) -> str:
     """The config values of a run that differ from its env's ``full`` preset."""
     return ", ".join(f"{k}={v}" for k, v in preset_diff(cfg).items())
-
-
-def learns_line(run: dict, folder: Path) -> tuple[float, float, int]:
-    """(the run's score, doing nothing's score, tasks counted) on its test tasks, episode 2."""
-    trained = load_agent(folder / "agent.pt")
-    tasks = report.tasks(run)  # in the order of the scores
-    success = report.scores([run], "test", "success", 1)[0]
-    idle = zero_action_success(make_env(trained.cfg), tasks)
-    if trained.cfg.env == "cheetah-vel-sparse":
-        fast = tasks[:, 0] >= FAST_TARGET
-        return float(success[fast].mean()), float(idle[fast].mean()), int(fast.sum())
-    return float((success > 0).mean()), float((idle > 0).mean()), len(tasks)
-
-
-def verdict(env: str, score: float, idle: float) -> str:
-    ok = score >= idle + CLEARLY_ABOVE if env == "cheetah-vel-sparse" else score >= REACHED_SHARE
-    return "yes" if ok else "no"
 
 
 def table(env: str) -> str:
@@ -67,15 +44,14 @@ def table(env: str) -> str:
     head = "| run | knobs (vs the `full` preset) | iterations | env steps | wall min | test success"
     out = [f"{head} ep1 / ep2 | {line} | learns |", "|---|---|---|---|---|---|---|---|"]
     for name, r in rows:
-        folder = root / name.split(" ")[0]
         last = r["curve"][-1]
         ep = r["eval"]["test"]["success"]
-        score, idle, n = learns_line(r, folder)
+        score, idle, n = report.learns_line(r)
         out.append(
             f"| {name} | {knobs(r['config'])} | {int(last['iteration'])} | "
             f"{int(last['env_steps']):,} | {last['wall_time'] / 60:.0f} | "
             f"{ep[0]:.2f} / {ep[1]:.2f} | {score:.2f} / {idle:.2f}, {n} | "
-            f"{verdict(env, score, idle)} |"
+            f"{'yes' if report.learns(env, score, idle) else 'no'} |"
         )
     return "\n".join(out) + "\n"
 

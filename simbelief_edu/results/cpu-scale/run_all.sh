@@ -31,7 +31,7 @@ export -f knobs
 job() {  # job ENV AGENT SEED: one training run, its evaluation and export, files copied to DEST
   local env=$1 agent=$2 seed=$3 dir="$OUT/$1/$2-seed$3" dest="$DEST/$1/$2-seed$3" set
   [ -f "$dest/eval.json" ] && return 0  # finished before
-  set=$(knobs "$env")
+  set=$(knobs "$env") || return 2
   if [ -f "$dir/checkpoint.pt" ]; then
     simbelief-edu train --resume "$dir"
   else

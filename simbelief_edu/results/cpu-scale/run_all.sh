@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # The commands behind the CPU-scale studies of book chapters 7 and 8: SimBelief and VariBAD
-# x seeds 1-5 on Cheetah-Vel-Sparse and Panda-Reach-Sparse, each at the setting its pilots
-# froze (results/<env>/pilots.md: chosen with VariBAD alone against a "learns" line fixed before
+# x seeds 1-5 on each env whose pilots froze a setting (the cases of `knobs` below) (results/<env>/pilots.md: chosen with VariBAD alone against a "learns" line fixed before
 # the pilots; the setting is the same for both agents). One torch thread per run; each run is
 # trained, meta-tested on test + OOD tasks (5 meta-episodes per task), exported (agent.pt) and
 # its small files copied to simbelief_edu/results/cpu-scale/<env>/<agent>-seed<N>/. Killed runs
@@ -29,9 +28,10 @@ knobs() {  # knobs ENV: the frozen setting, the overrides of the `full` preset (
 export -f knobs
 
 job() {  # job ENV AGENT SEED: one training run, its evaluation and export, files copied to DEST
+  set -eo pipefail  # a failed step stops the job: no eval.json from a half-trained run
   local env=$1 agent=$2 seed=$3 dir="$OUT/$1/$2-seed$3" dest="$DEST/$1/$2-seed$3" set
   [ -f "$dest/eval.json" ] && return 0  # finished before
-  set=$(knobs "$env") || return 2
+  set=$(knobs "$env")
   if [ -f "$dir/checkpoint.pt" ]; then
     simbelief-edu train --resume "$dir"
   else
@@ -50,6 +50,7 @@ JOBS_FILE=${1:-$OUT/jobs.txt}
 if [ $# -eq 0 ]; then
   for seed in 1 2 3 4 5; do
     for env in cheetah-vel-sparse panda-reach-sparse; do
+      knobs "$env" > /dev/null 2>&1 || continue  # no frozen setting (yet)
       for agent in varibad simbelief; do echo "$env $agent $seed"; done
     done
   done > "$OUT/jobs.txt"

@@ -48,8 +48,8 @@ case $pilot in
     env=panda-reach-sparse
     small="--set eval_every=5 --set checkpoint_every=5"
     knobs="--set env_kwargs.distance_threshold=0.1 --set num_iters=45" ;;
-  p4)  # p1 and p3 collapse: the stochastic policy meets the goal less and less often until
-    # it never does. The paper's goal box (0.3 m) cannot be searched in one 50-step episode
+  p4)  # p1 and p3 stay at doing nothing's level: the rewards they meet do not become a
+    # search. The paper's goal box (0.3 m) cannot be searched in one 50-step episode
     # (book exercise ex-ch8-search); a box of 0.15 m with the paper's radius 0.05 m keeps
     # the goal's share of the box as in p1 and p3 but can be swept in one episode (OOD box
     # 1.5 times as wide, as the paper's 0.45 m to 0.3 m)

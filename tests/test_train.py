@@ -174,7 +174,7 @@ def test_cli_train_resume_and_eval(tmp_path, capsys):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
     import eval_tasks
 
-    stripped = {k: v for k, v in result.items()}
+    stripped = dict(result)
     stripped["test"] = {k: v for k, v in result["test"].items() if k != "tasks"}
     (out / "eval.json").write_text(json.dumps(stripped))
     assert eval_tasks.fill(out / "eval.json") and not eval_tasks.fill(out / "eval.json")

@@ -367,3 +367,12 @@ def test_the_cpu_scale_study_runs_the_first_pilot_at_the_learns_line_unchanged(e
     study = report.load_runs(env, report.RESULTS / "cpu-scale")
     for r in (r for rs in study.values() for r in rs):
         assert preset_diff(r["config"]) == frozen, r["folder"]
+
+
+def test_readme_says_no_panda_pilot_met_the_line_only_while_none_has():
+    """README: "On Panda-Reach no pilot has met the line yet"."""
+    said = "On Panda-Reach no pilot has met the line yet" in flat(readme_section())
+    found = report.load_runs("pilots", report.RESULTS / "panda-reach-sparse")
+    met = [r["folder"] for rs in found.values() for r in rs
+           if report.learns("panda-reach-sparse", *report.learns_line(r)[:2])]  # fmt: skip
+    assert said == (not met), met

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The commands behind the CPU-scale studies of book chapters 7 and 8: SimBelief and VariBAD
-# x seeds 1-5 on each env whose pilots froze a setting (the cases of `knobs` below) (results/<env>/pilots.md: chosen with VariBAD alone against a "learns" line fixed before
+# x seeds 1-5 on each env whose pilots froze a setting (the cases of `knobs` below; see
+# results/<env>/pilots.md: chosen with VariBAD alone against a "learns" line fixed before
 # the pilots; the setting is the same for both agents). One torch thread per run; each run is
 # trained, meta-tested on test + OOD tasks (5 meta-episodes per task), exported (agent.pt) and
 # its small files copied to simbelief_edu/results/cpu-scale/<env>/<agent>-seed<N>/. Killed runs

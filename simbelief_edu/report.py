@@ -166,6 +166,20 @@ def learns(env: str, score: float, idle: float) -> bool:
     return score >= REACHED_SHARE
 
 
+def frozen_pilot(env: str, pilots: dict[str, dict]) -> tuple[str, bool]:
+    """The pilot whose setting a CPU-scale study freezes (``results/<env>/pilots.md``), and
+    whether it met the "learns" line: the first pilot, in the order of their names, at or above
+    the line; if none is, the one furthest above doing nothing (score minus doing nothing's
+    score, ``learns_line``), the first of ties. ``pilots`` maps name to run."""
+    if not pilots:
+        raise ValueError(f"no pilots of '{env}' to freeze a setting from")
+    lines = {name: learns_line(pilots[name])[:2] for name in sorted(pilots)}
+    met = [name for name, (score, idle) in lines.items() if learns(env, score, idle)]
+    if met:
+        return met[0], True
+    return max(lines, key=lambda name: lines[name][0] - lines[name][1]), False
+
+
 COLUMNS = [  # (header, split, metric, episode)
     ("test success ep1", "test", "success", 0),
     ("test success ep2", "test", "success", 1),

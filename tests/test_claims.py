@@ -349,21 +349,23 @@ def test_every_shipped_run_records_its_tasks_and_runs_of_one_family_share_the_te
         assert pools.setdefault(family, pool) == pool, f"{path}: another test pool"
 
 
-FROZEN = {"cheetah-vel-sparse": "c3"}  # the pilot whose setting results/cpu-scale/ uses
+FROZEN = {  # the pilot whose setting results/cpu-scale/ uses, and whether it met the line
+    "cheetah-vel-sparse": ("c3", True),
+    "panda-reach-sparse": ("p4", False),
+}
 
 
 @pytest.mark.parametrize("env", sorted(FROZEN))
-def test_the_cpu_scale_study_runs_the_first_pilot_at_the_learns_line_unchanged(env):
-    """pilots.md and chapter 7.10 / 8.9: the frozen pilot is the first (in the order the pilots
-    were named) at or above the learns line; every CPU-scale run has exactly its config but
-    for agent and seed (the setting is "frozen, unchanged")."""
+def test_the_cpu_scale_study_runs_the_frozen_pilot_unchanged(env):
+    """pilots.md and chapter 7.10 / 8.9: the frozen pilot is the one `report.frozen_pilot`
+    picks (the first at the learns line, else the one furthest above doing nothing); every
+    CPU-scale run has exactly its config but for agent and seed ("frozen, unchanged")."""
     from simbelief_edu.configs import preset_diff
 
     found = report.load_runs("pilots", report.RESULTS / env)
     pilots = {r["folder"].split("-seed")[0]: r for rs in found.values() for r in rs}
-    learnt = [n for n in sorted(pilots) if report.learns(env, *report.learns_line(pilots[n])[:2])]
-    assert learnt and learnt[0] == FROZEN[env], learnt
-    frozen = preset_diff(pilots[FROZEN[env]]["config"])  # all but agent and seed
+    assert report.frozen_pilot(env, pilots) == FROZEN[env]
+    frozen = preset_diff(pilots[FROZEN[env][0]]["config"])  # all but agent and seed
     study = report.load_runs(env, report.RESULTS / "cpu-scale")
     for r in (r for rs in study.values() for r in rs):
         assert preset_diff(r["config"]) == frozen, r["folder"]

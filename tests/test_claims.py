@@ -5,6 +5,7 @@ fails when the files and the prose disagree."""
 
 import json
 import re
+import subprocess
 from functools import cache
 from pathlib import Path
 
@@ -359,7 +360,8 @@ FROZEN = {  # the pilot whose setting results/cpu-scale/ uses, and whether it me
 def test_the_cpu_scale_study_runs_the_frozen_pilot_unchanged(env):
     """pilots.md and chapter 7.10 / 8.9: the frozen pilot is the one `report.frozen_pilot`
     picks (the first at the learns line, else the one furthest above doing nothing); every
-    CPU-scale run has exactly its config but for agent and seed ("frozen, unchanged")."""
+    CPU-scale run has exactly its config but for agent and seed ("frozen, unchanged"; as
+    `preset_diff` compares: device, scale and the eval / checkpoint intervals aside)."""
     from simbelief_edu.configs import preset_diff
 
     found = report.load_runs("pilots", report.RESULTS / env)
@@ -371,9 +373,40 @@ def test_the_cpu_scale_study_runs_the_frozen_pilot_unchanged(env):
         assert preset_diff(r["config"]) == frozen, r["folder"]
 
 
+def set_pairs(command: str) -> dict[str, str]:
+    """The ``--set field=value`` pairs of a command line (the last of a field wins)."""
+    words = command.split()
+    return dict(words[i + 1].split("=", 1) for i, w in enumerate(words) if w == "--set")
+
+
+@pytest.mark.parametrize("env", sorted(FROZEN))
+def test_run_all_trains_exactly_the_frozen_pilots_overrides(env):
+    """cpu-scale/run_all.sh: its ``knobs ENV`` are the ``--set`` overrides of the frozen pilot's
+    recorded command (so a drifted case fails here, not after a 40-70 minute run)."""
+    script = ROOT / "simbelief_edu/results/cpu-scale/run_all.sh"
+    text = script.read_text()
+    knobs = text[text.index("knobs() {") : text.index("\n}\n", text.index("knobs() {")) + 3]
+    out = subprocess.run(["bash", "-c", f"{knobs}\nknobs {env}"], capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    pilot = FROZEN[env][0]
+    recorded = (report.RESULTS / env / "pilots" / f"{pilot}-seed1" / "commands.txt").read_text()
+    assert set_pairs(out) == set_pairs(recorded.splitlines()[0])
+
+
+def test_panda_pilots_margins_are_a_goal_or_two_and_doing_nothing_gains_from_the_radius():
+    """Chapter 8.8: "a goal or two of 20" above or below doing nothing, and doing nothing
+    reaches more goals in p1 and p3 (radius 0.1 m) than in p4 (0.05 m)."""
+    found = report.load_runs("pilots", report.RESULTS / "panda-reach-sparse")
+    lines = {r["folder"].split("-seed")[0]: report.learns_line(r) for rs in found.values()
+             for r in rs}  # fmt: skip
+    for score, idle, n in lines.values():
+        assert n == 20 and 1 <= round(abs(score - idle) * n) <= 2
+    assert min(lines["p1"][1], lines["p3"][1]) > lines["p4"][1]
+
+
 def test_readme_says_no_panda_pilot_met_the_line_only_while_none_has():
-    """README: "On Panda-Reach no pilot has met the line yet"."""
-    said = "On Panda-Reach no pilot has met the line yet" in flat(readme_section())
+    """README: "On Panda-Reach no pilot met the line"."""
+    said = "On Panda-Reach no pilot met the line" in flat(readme_section())
     found = report.load_runs("pilots", report.RESULTS / "panda-reach-sparse")
     met = [r["folder"] for rs in found.values() for r in rs
            if report.learns("panda-reach-sparse", *report.learns_line(r)[:2])]  # fmt: skip

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The commands behind the CPU-scale studies of book chapters 7 and 8: SimBelief and VariBAD
 # x seeds 1-5 on each env whose pilots froze a setting (the cases of `knobs` below; see
-# results/<env>/pilots.md: chosen with VariBAD alone against a "learns" line fixed before
-# the pilots, `report.frozen_pilot`; the setting is the same for both agents). One torch thread per run; each run is
+# results/<env>/pilots.md: pilots of VariBAD alone against a "learns" line fixed before them;
+# frozen by `report.frozen_pilot`; the setting is the same for both agents). One torch thread per run; each run is
 # trained, meta-tested on test + OOD tasks (5 meta-episodes per task), exported (agent.pt) and
 # its small files copied to simbelief_edu/results/cpu-scale/<env>/<agent>-seed<N>/. Killed runs
 # resume from their checkpoints; finished ones are skipped. Run from the repository root:
@@ -22,9 +22,9 @@ knobs() {  # knobs ENV: the frozen setting, the overrides of the `full` preset (
         --set tasks_per_iter=5 --set rollouts_per_task=1 --set init_rollouts_per_task=1
         --set rl_batch_per_task=64 --set belief_updates_per_iter=10
         --set belief_batch_episodes_per_task=1 --set eval_every=10 --set checkpoint_every=10" ;;
-    panda-reach-sparse)  # pilot p4: no pilot met the line; p4 is the furthest above doing
-      # nothing (report.frozen_pilot): the authors' per-iteration settings and goal radius,
-      # goal box 0.15 m (paper 0.3), 45 iterations
+    panda-reach-sparse)  # pilot p4: no pilot met the line; by a rule set after they fell
+      # short (report.frozen_pilot), the one furthest above doing nothing: the authors'
+      # per-iteration settings and goal radius, goal box 0.15 m (paper 0.3), 45 iterations
       echo "--set env_kwargs.goal_range=0.15 --set env_kwargs.ood_range=0.225 --set num_iters=45
         --set eval_every=5 --set checkpoint_every=5" ;;
     *) echo "no frozen CPU-scale setting for env '$1' (see results/<env>/pilots.md)" >&2

@@ -3,8 +3,9 @@
 # learns" on Cheetah-Vel-Sparse and Panda-Reach-Sparse at <= 90 CPU-minutes per run). Each
 # pilot is VariBAD alone (the neutral baseline; SimBelief is never used to choose a setting),
 # the `full` preset (the authors' settings) plus the knobs named below: task-family knobs
-# (env_kwargs: horizon, reward band / goal radius) and budget knobs (SAC updates, batch,
-# iterations), each with the paper's value beside it in results/<env>/pilots.md.
+# (env_kwargs: horizon, reward band / goal radius, target range / goal box) and budget knobs
+# (SAC updates, batch, iterations), each with the paper's value beside it in
+# results/<env>/pilots.md.
 # Run from the repository root:
 #   bash simbelief_edu/results/pilots/run_pilot.sh PILOT SEED
 # The run is trained in runs/pilots/<PILOT>-seed<SEED>, meta-tested, exported, and its small

@@ -113,6 +113,25 @@ def reading(x: str, y: str, lo: float, hi: float) -> str:
     return f"{x} ahead" if lo > 0.5 else f"{y} ahead" if hi < 0.5 else "no difference shown"
 
 
+MIN_SEEDS = 5  # this book's rule: no claim that X beats Y from fewer runs of either
+
+
+def compare(
+    x_runs: list[dict], y_runs: list[dict], x: str, y: str, metric: str = "success",
+    episode: int = 1,
+) -> str:  # fmt: skip
+    """P(x > y) on the final test ``metric`` of ``episode`` (``scores``), its stratified 95%
+    interval (``poi_ci``) and what it lets one say (``reading``): no claim with fewer than
+    ``MIN_SEEDS`` runs of either."""
+    p, lo, hi = poi_ci(
+        scores(x_runs, "test", metric, episode), scores(y_runs, "test", metric, episode)
+    )
+    n = min(len(x_runs), len(y_runs))
+    said = reading(x, y, lo, hi) if n >= MIN_SEEDS else (
+        f"no claim ({n} seed{'s' * (n != 1)}; a claim needs {MIN_SEEDS} of each)")  # fmt: skip
+    return f"P({x} > {y}) = {p:.2f} [{lo:.2f}, {hi:.2f}]: {said}"
+
+
 def scores(runs: list[dict], split: str = "test", metric: str = "success", episode: int = -1):
     """[runs, tasks] final meta-test scores: per task, ``metric`` (``success`` or ``return``)
     of episode ``episode`` of the meta-episode, averaged over its meta-episodes.

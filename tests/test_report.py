@@ -221,3 +221,26 @@ def test_frozen_pilot_is_the_first_at_the_line_else_the_furthest_above_doing_not
     assert frozen_pilot("cheetah-vel-sparse", pilots) == ("c4", True)
     with pytest.raises(ValueError, match="no pilots of 'panda-reach-sparse'"):
         frozen_pilot("panda-reach-sparse", {})
+
+
+def test_compare_claims_only_from_five_seeds_each_and_reads_the_interval(tmp_path):
+    """``compare``: P(x > y) on ep-2 test success with its interval; "no claim" below 5 seeds
+    of either agent, else the interval's reading, on runs aligned task by task."""
+    from simbelief_edu.report import MIN_SEEDS, compare
+
+    for seed in range(1, MIN_SEEDS + 1):
+        _fake_run(tmp_path, "simbelief", seed, [0.9, 0.8, 0.7, 0.6])
+        _fake_run(tmp_path, "varibad", seed, [0.1, 0.2, 0.3, 0.4], agent="varibad")
+    runs = load_runs("point-robot-sparse", tmp_path)
+    x, y = runs["simbelief"], runs["varibad"]
+    assert compare(x, y, "simbelief", "varibad") == (
+        "P(simbelief > varibad) = 1.00 [1.00, 1.00]: simbelief ahead"
+    )
+    assert compare(y, x, "varibad", "simbelief").endswith(": simbelief ahead")
+    assert compare(x[:4], y, "simbelief", "varibad").endswith(
+        ": no claim (4 seeds; a claim needs 5 of each)"
+    )
+    assert compare(x[:1], y, "simbelief", "varibad").endswith(
+        ": no claim (1 seed; a claim needs 5 of each)"
+    )
+    assert compare(x, x, "a", "b").endswith(": no difference shown")

@@ -116,19 +116,30 @@ def reading(x: str, y: str, lo: float, hi: float) -> str:
 MIN_SEEDS = 5  # this book's rule: no claim that X beats Y from fewer runs of either
 
 
-def compare(
+def judge(
     x_runs: list[dict], y_runs: list[dict], x: str, y: str, metric: str = "success",
     episode: int = 1,
-) -> str:  # fmt: skip
+) -> tuple[float, float, float, str]:  # fmt: skip
     """P(x > y) on the final test ``metric`` of ``episode`` (``scores``), its stratified 95%
     interval (``poi_ci``) and what it lets one say (``reading``): no claim with fewer than
     ``MIN_SEEDS`` runs of either."""
+    if not x_runs or not y_runs:
+        raise ValueError(f"no runs of '{x if not x_runs else y}' to compare")
     p, lo, hi = poi_ci(
         scores(x_runs, "test", metric, episode), scores(y_runs, "test", metric, episode)
     )
     n = min(len(x_runs), len(y_runs))
     said = reading(x, y, lo, hi) if n >= MIN_SEEDS else (
         f"no claim ({n} seed{'s' * (n != 1)}; a claim needs {MIN_SEEDS} of each)")  # fmt: skip
+    return p, lo, hi, said
+
+
+def compare(
+    x_runs: list[dict], y_runs: list[dict], x: str, y: str, metric: str = "success",
+    episode: int = 1,
+) -> str:  # fmt: skip
+    """``judge`` in words: "P(x > y) = p [lo, hi]: reading"."""
+    p, lo, hi, said = judge(x_runs, y_runs, x, y, metric, episode)
     return f"P({x} > {y}) = {p:.2f} [{lo:.2f}, {hi:.2f}]: {said}"
 
 
@@ -183,6 +194,17 @@ def learns(env: str, score: float, idle: float) -> bool:
     if env == "cheetah-vel-sparse":
         return score >= idle + CLEARLY_ABOVE
     return score >= REACHED_SHARE
+
+
+def same_setting(a: dict, b: dict) -> bool:
+    """Whether runs ``a`` and ``b`` were trained with the same env, agent, seed and experiment
+    (``configs.preset_diff``): the same run twice (a study seed that repeats a pilot)."""
+    from simbelief_edu.configs import preset_diff
+
+    key = ("env", "agent", "seed")
+    return [a["config"][k] for k in key] == [b["config"][k] for k in key] and preset_diff(
+        a["config"]
+    ) == preset_diff(b["config"])
 
 
 def frozen_pilot(env: str, pilots: dict[str, dict]) -> tuple[str, bool]:

@@ -244,3 +244,18 @@ def test_compare_claims_only_from_five_seeds_each_and_reads_the_interval(tmp_pat
         ": no claim (1 seed; a claim needs 5 of each)"
     )
     assert compare(x, x, "a", "b").endswith(": no difference shown")
+    with pytest.raises(ValueError, match="no runs of 'varibad' to compare"):
+        compare(x, [], "simbelief", "varibad")
+
+
+def test_same_setting_finds_the_study_seed_that_repeats_its_pilot():
+    """The CPU-scale Cheetah study's VariBAD seed 1 is pilot c3's run (same setting and seed);
+    its other seeds, and SimBelief's seed 1, are not."""
+    from simbelief_edu.report import RESULTS, same_setting
+
+    pilots = load_runs("pilots", RESULTS / "cheetah-vel-sparse")  # grouped by pilot name
+    c1, c3 = pilots["c1"][0], pilots["c3"][0]
+    study = load_runs("cheetah-vel-sparse", RESULTS / "cpu-scale")
+    repeats = [r["folder"] for rs in study.values() for r in rs if same_setting(r, c3)]
+    assert repeats == ["varibad-seed1"]
+    assert not same_setting(c1, c3)  # same agent and seed, other knobs

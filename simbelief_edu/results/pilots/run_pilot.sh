@@ -53,8 +53,8 @@ case $pilot in
   p4)  # p1 and p3 stay at doing nothing's level: the rewards they meet do not become a
     # search. The paper's goal box (0.3 m) cannot be searched in one 50-step episode
     # (book exercise ex-ch8-search); a box of 0.15 m with the paper's radius 0.05 m keeps
-    # the goal's share of the box as in p1 and p3 but can be swept in one episode (OOD box
-    # 1.5 times as wide, as the paper's 0.45 m to 0.3 m)
+    # the goal's share of the box as in p1 and p3, and a sweep of one episode comes close to
+    # covering it (OOD box 1.5 times as wide, as the paper's 0.45 m to 0.3 m)
     env=panda-reach-sparse
     small="--set eval_every=5 --set checkpoint_every=5"
     knobs="--set env_kwargs.goal_range=0.15 --set env_kwargs.ood_range=0.225 --set num_iters=45" ;;

@@ -28,21 +28,21 @@ PAIRS = [  # printed where both variants of a pair are in the block
     ("varibad-rnd", "varibad"),  # chapter 10, plain family: the exploration bonus
     ("simbelief", "varibad-rnd"),
 ]
-MIN_SEEDS = 5
 
 
 def block(env: str, root: Path) -> str:
     lines = [report.summary_table(env, root), ""]
     runs = report.load_runs(env, root)
     for x, y in PAIRS:
-        if x in runs and y in runs and min(len(runs[x]), len(runs[y])) >= MIN_SEEDS:
+        if x in runs and y in runs and min(len(runs[x]), len(runs[y])) >= report.MIN_SEEDS:
             p, lo, hi = report.poi_ci(
                 report.scores(runs[x], "test", "success", 1),
                 report.scores(runs[y], "test", "success", 1),
             )
             lines.append(f"P({x} > {y}), ep-2 test success: {p:.2f} [{lo:.2f}, {hi:.2f}]  ")
     if len(lines) == 2:
-        lines.append(f"(No probability of improvement: it needs {MIN_SEEDS} seeds of each agent.)")
+        need = report.MIN_SEEDS
+        lines.append(f"(No probability of improvement: it needs {need} seeds of each agent.)")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -259,3 +259,21 @@ def test_same_setting_finds_the_study_seed_that_repeats_its_pilot():
     repeats = [r["folder"] for rs in study.values() for r in rs if same_setting(r, c3)]
     assert repeats == ["varibad-seed1"]
     assert not same_setting(c1, c3)  # same agent and seed, other knobs
+    # README: the repeat has identical scores (training is deterministic at a fixed seed)
+    (repeat,) = [r for rs in study.values() for r in rs if same_setting(r, c3)]
+    for split in ("test", "ood"):
+        for metric in ("per_task_success", "per_task_return"):
+            assert repeat["eval"][split][metric] == c3["eval"][split][metric]
+
+
+def test_panda_study_varibad_seed1_is_pilot_p4():
+    """README and chapter 8: the Panda-Reach study's VariBAD seed 1 is pilot p4's run (its
+    folder is a copy, so same_setting must find it and the scores must be the pilot's)."""
+    from simbelief_edu.report import RESULTS, same_setting
+
+    p4 = load_runs("pilots", RESULTS / "panda-reach-sparse")["p4"][0]
+    study = load_runs("panda-reach-sparse", RESULTS / "cpu-scale")
+    repeats = [r for rs in study.values() for r in rs if same_setting(r, p4)]
+    assert [r["folder"] for r in repeats] == ["varibad-seed1"]
+    assert repeats[0]["eval"]["test"] == p4["eval"]["test"]
+    assert "copy of results/panda-reach-sparse/pilots/p4-seed1" in repeats[0]["commands"][-1]

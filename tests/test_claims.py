@@ -141,7 +141,7 @@ def cheetah_split() -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def test_cheetah_stands_still():
-    """ch07 §7.8 and README: each run's hold success comes mostly from the targets ≤ 0.5 (3 of
+    """ch07 §7.9 and README: each run's hold success comes mostly from the targets ≤ 0.5 (3 of
     the 20 test targets); on a faster target a run scores at most partly (< 0.5); mean ep-2
     hold success 0.16."""
     for targets, success in cheetah_split():
@@ -158,7 +158,7 @@ def test_cheetah_stands_still():
 
 
 def test_cheetah_no_adaptation_no_ood_no_difference():
-    """ch07 §7.8: ep-2 hold success close to ep-1 (within 0.02 per agent); no OOD target held by
+    """ch07 §7.9: ep-2 hold success close to ep-1 (within 0.02 per agent); no OOD target held by
     any run; P(SimBelief > VariBAD) has an interval that includes 0.5 (README: its value)."""
     rs = runs("cheetah-vel-sparse")
     for variant in rs.values():
@@ -171,7 +171,7 @@ def test_cheetah_no_adaptation_no_ood_no_difference():
 
 
 def test_panda_reaches_the_goal_rarely():
-    """ch08 §8.7: the IQMs are those of an arm that never reaches the goal (success 0, return
+    """ch08 §8.8: the IQMs are those of an arm that never reaches the goal (success 0, return
     −50, both episodes, test and OOD); the (run, goal) pairs with success are rare, as are the
     training meta-episodes with a rewarded step. README: the counts of (run, goal) pairs with
     ep-2 success above 0."""
@@ -201,7 +201,7 @@ def test_panda_full_preset_is_printed_not_stated():
 
 
 def test_chapter7_benchmark_numbers():
-    """ch07 §7.4: 209 s per SimBelief iteration; §7.7: the ant simulates 5.6 times slower
+    """ch07 §7.4: 209 s per SimBelief iteration; §7.10: the ant simulates 5.6 times slower
     (5,770 against 32,381 steps per second) and trains as many iterations as the cheetah."""
     text = notebook("ch07_mujoco.ipynb")
     table = (ROOT / "benchmarks/results/train_throughput_cheetah.md").read_text()
@@ -360,7 +360,7 @@ FROZEN = {  # the pilot whose setting results/cpu-scale/ uses, and whether it me
 
 @pytest.mark.parametrize("env", sorted(FROZEN))
 def test_the_cpu_scale_study_runs_the_frozen_pilot_unchanged(env):
-    """pilots.md and chapter 7.10 / 8.9: the frozen pilot is the one `report.frozen_pilot`
+    """pilots.md and chapter 7.6 / 8.5: the frozen pilot is the one `report.frozen_pilot`
     picks (the first at the learns line, else the one furthest above doing nothing); every
     CPU-scale run has exactly its config but for agent and seed ("frozen, unchanged"; as
     `preset_diff` compares: device, scale and the eval / checkpoint intervals aside)."""
@@ -396,7 +396,7 @@ def test_run_all_trains_exactly_the_frozen_pilots_overrides(env):
 
 
 def test_panda_pilots_margins_are_a_goal_or_two_and_p4_leads_doing_nothing_by_one():
-    """Chapter 8.8, pilots.md, README: the margins over doing nothing are "a goal or two of 20";
+    """Chapter 8.4, pilots.md, README: the margins over doing nothing are "a goal or two of 20";
     p4 is above it "by one test goal of 20" and doing nothing reaches none of p4's goals
     (ex-ch8-idle: "none in p4"), more in p1 and p3. That no pilot met the line ("No pilot
     met the line", chapter 8's summary) is FROZEN's False, checked above."""

@@ -28,7 +28,7 @@ case $pilot in
     env=cheetah-vel-sparse
     knobs="--set env_kwargs.horizon=100 --set env_kwargs.vel_threshold=1.0
       --set num_iters=280 --set rl_updates_per_iter=1000" ;;
-  c3)  # c1's agent holds no target above about 1.6 m/s (book section 7.9 prints it): it is
+  c3)  # c1's agent holds no target above about 1.6 m/s (book section 7.5 prints it): it is
     # never rewarded on the fastest targets. Targets U[0, 2] (paper U[0, 3]; OOD (2, 2.5],
     # paper (3, 4]) with the paper's band +-0.5, so a fixed speed still covers only half the
     # targets

@@ -207,18 +207,18 @@ def same_setting(a: dict, b: dict) -> bool:
     ) == preset_diff(b["config"])
 
 
-def frozen_pilot(env: str, pilots: dict[str, dict]) -> tuple[str, bool]:
+def frozen_pilot(env: str, lines: dict[str, tuple]) -> tuple[str, bool]:
     """The pilot whose setting a CPU-scale study freezes (``results/<env>/pilots.md``), and
     whether it met the "learns" line: the first pilot, in the order of their names, at or above
     the line; if none is, the one furthest above doing nothing (score minus doing nothing's
-    score, ``learns_line``), the first of ties. ``pilots`` maps name to run."""
-    if not pilots:
+    score), the first of ties. ``lines`` maps each pilot's name to its ``learns_line``."""
+    if not lines:
         raise ValueError(f"no pilots of '{env}' to freeze a setting from")
-    lines = {name: learns_line(pilots[name])[:2] for name in sorted(pilots)}
-    met = [name for name, (score, idle) in lines.items() if learns(env, score, idle)]
+    names = sorted(lines)
+    met = [name for name in names if learns(env, *lines[name][:2])]
     if met:
         return met[0], True
-    return max(lines, key=lambda name: lines[name][0] - lines[name][1]), False
+    return max(names, key=lambda name: lines[name][0] - lines[name][1]), False
 
 
 COLUMNS = [  # (header, split, metric, episode)

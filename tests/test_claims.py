@@ -368,7 +368,8 @@ def test_the_cpu_scale_study_runs_the_frozen_pilot_unchanged(env):
 
     found = report.load_runs("pilots", report.RESULTS / env)
     pilots = {r["folder"].split("-seed")[0]: r for rs in found.values() for r in rs}
-    assert report.frozen_pilot(env, pilots) == FROZEN[env]
+    lines = {name: report.learns_line(run) for name, run in pilots.items()}
+    assert report.frozen_pilot(env, lines) == FROZEN[env]
     frozen = preset_diff(pilots[FROZEN[env][0]]["config"])  # all but agent and seed
     study = report.load_runs(env, report.RESULTS / "cpu-scale")
     for r in (r for rs in study.values() for r in rs):

@@ -203,7 +203,7 @@ def test_learns_line_scores_fast_cheetah_targets_against_a_cheetah_that_stands_s
 def test_frozen_pilot_is_the_first_at_the_line_else_the_furthest_above_doing_nothing():
     """pilots.md: the study freezes the first pilot (by name) at or above the learns line; when
     none is, the one whose score is furthest above doing nothing's; no pilots is an error."""
-    from simbelief_edu.report import frozen_pilot
+    from simbelief_edu.report import frozen_pilot, learns_line
 
     def pilot(success_on_fast: float) -> dict:  # a standing cheetah holds no target >= 1.0
         targets = [[1.2], [1.6], [0.3]]
@@ -215,10 +215,10 @@ def test_frozen_pilot_is_the_first_at_the_line_else_the_furthest_above_doing_not
                 [0.0, success_on_fast], [0.0, success_on_fast], [0.0, 1.0]]}},
         }  # fmt: skip
 
-    pilots = {"c1": pilot(0.05), "c2": pilot(0.15), "c3": pilot(0.1)}
-    assert frozen_pilot("cheetah-vel-sparse", pilots) == ("c2", False)
-    pilots |= {"c5": pilot(0.5), "c4": pilot(0.25)}
-    assert frozen_pilot("cheetah-vel-sparse", pilots) == ("c4", True)
+    lines = {name: learns_line(pilot(s)) for name, s in [("c1", 0.05), ("c2", 0.15), ("c3", 0.1)]}
+    assert frozen_pilot("cheetah-vel-sparse", lines) == ("c2", False)
+    lines |= {name: learns_line(pilot(s)) for name, s in [("c5", 0.5), ("c4", 0.25)]}
+    assert frozen_pilot("cheetah-vel-sparse", lines) == ("c4", True)
     with pytest.raises(ValueError, match="no pilots of 'panda-reach-sparse'"):
         frozen_pilot("panda-reach-sparse", {})
 

@@ -170,6 +170,31 @@ def test_cheetah_no_adaptation_no_ood_no_difference():
     assert f"is {p:.2f} [{lo:.2f}, {hi:.2f}]: no difference" in flat(readme_section())
 
 
+def test_cheetah_cpu_scale_learned_from_less_experience_and_more_updates():
+    """ch07 §7.9: the CPU-scale study (§7.6) collected fewer environment steps than the 1%
+    budget but made more SAC updates, on larger batches, on shorter episodes of a narrower
+    target range (every run of each study)."""
+    from simbelief_edu.configs import make_env
+    from simbelief_edu.files import config_from_dict
+
+    cpu_root = report.RESULTS / "cpu-scale"
+    one = [r for rs in runs("cheetah-vel-sparse").values() for r in rs]
+    cpu = [r for rs in report.load_runs("cheetah-vel-sparse", cpu_root).values() for r in rs]
+
+    def budget(r):  # env steps, SAC updates, batch, episode length, fastest training target
+        c = r["config"]
+        env = make_env(config_from_dict(c, r["folder"], "damaged"))
+        return (r["curve"][-1]["env_steps"], c["num_iters"] * c["rl_updates_per_iter"],
+                c["rl_batch_tasks"] * c["rl_batch_per_task"], env.spec.max_episode_steps,
+                env.unwrapped.max_velocity)  # fmt: skip
+
+    for a in map(budget, one):
+        for b in map(budget, cpu):
+            assert b[0] < a[0] and b[1] > a[1] and b[2] > a[2] and b[3] < a[3] and b[4] < a[4]
+    text = flat(notebook("ch07_mujoco.ipynb"))
+    assert "collected fewer environment steps but made more SAC updates on larger batches" in text
+
+
 def test_panda_reaches_the_goal_rarely():
     """ch08 §8.8: the IQMs are those of an arm that never reaches the goal (success 0, return
     −50, both episodes, test and OOD); the (run, goal) pairs with success are rare, as are the

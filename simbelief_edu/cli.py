@@ -243,7 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--device", choices=DEVICES,
                     help="default: the run's own (auto), cpu for an agent file")  # fmt: skip
     ev.set_defaults(func=cmd_eval)
-    ex = sub.add_parser("export", help="write a run's policy and belief networks (a few kB)")
+    ex = sub.add_parser(
+        "export", help="write a run's policy and belief networks (a few hundred kB)"
+    )
     ex.add_argument("run_dir")
     ex.add_argument("--out", required=True, help="file to write, e.g. agent.pt")
     ex.set_defaults(func=cmd_export)

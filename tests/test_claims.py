@@ -302,6 +302,23 @@ def test_readme_results_tables_are_written_from_the_shipped_runs():
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+def test_readme_headline_point_robot_no_difference_and_inside_the_authors_band():
+    """README: at the authors' settings SimBelief and VariBAD "cannot be told apart" (five seeds
+    each, the interval includes ½) and SimBelief's success-anytime at iteration 16 "reaches the
+    band" of the authors' code (its interval reaches their lower value at 10 or 16 iterations,
+    as chapter 6's "inside or above")."""
+    study = report.load_runs("point-robot-sparse")
+    *_, said = report.judge(study["simbelief"], study["varibad"], "simbelief", "varibad")
+    assert said == "no difference shown"
+    authors = report.authors_curve("point-robot-sparse")
+    theirs = dict(zip(authors["iteration"].astype(int), authors["test_success_any"], strict=True))
+    n, _, _, hi = report.curve_at(study["simbelief"], 16, "test_success_any")
+    assert n >= report.MIN_SEEDS and hi >= min(theirs[10], theirs[16])
+    text = flat((ROOT / "README.md").read_text())
+    assert "SimBelief and VariBAD cannot be told apart on episode-2 test success" in text
+    assert "at iteration 16 reaches the band of the authors' own code" in text
+
+
 def test_readme_cheap_budget_claim_simbelief_below_varibad_and_no_anchor():
     """README: "At this budget SimBelief scores below VariBAD and below `no-anchor` (the
     intervals above exclude ½)"."""

@@ -27,6 +27,9 @@ PAIRS = [  # printed where both variants of a pair are in the block
     ("simbelief", "varibad-equal-time"),  # chapter 10, dense family: equal wall time
     ("varibad-rnd", "varibad"),  # chapter 10, plain family: the exploration bonus
     ("simbelief", "varibad-rnd"),
+    ("stored-beliefs", "simbelief"),  # chapter 6.7, the anchor experiment
+    ("stored-beliefs", "stored-beliefs-no-anchor"),
+    ("no-anchor", "stored-beliefs-no-anchor"),
 ]
 
 

@@ -195,6 +195,33 @@ def test_cheetah_cpu_scale_learned_from_less_experience_and_more_updates():
     assert "collected fewer environment steps but made more SAC updates on larger batches" in text
 
 
+def test_cheetah_cpu_scale_study_readings():
+    """ch07 §7.6 "Reading it" and README: every run of both agents at the learns line; episode
+    2 about as episode 1 (mean hold success within 0.05); no difference on the test targets
+    (hold success and return); SimBelief ahead on OOD ep-2 hold success, its interval only
+    just excluding ½ (lower end below 0.55). Five seeds of each."""
+    study = report.load_runs("cheetah-vel-sparse", report.RESULTS / "cpu-scale")
+    sb, vb = study["simbelief"], study["varibad"]
+    assert min(len(sb), len(vb)) >= report.MIN_SEEDS
+    for rs in (sb, vb):
+        assert all(report.learns("cheetah-vel-sparse", *report.learns_line(r)[:2]) for r in rs)
+        ep1, ep2 = (report.scores(rs, "test", "success", e).mean() for e in (0, 1))
+        assert abs(ep2 - ep1) < 0.05
+    for metric in ("success", "return"):
+        assert report.judge(sb, vb, "simbelief", "varibad", metric)[3] == "no difference shown"
+    ood = [report.scores(rs, "ood", "success", 1) for rs in (sb, vb)]
+    _, lo, hi = report.poi_ci(*ood)
+    assert report.reading("simbelief", "varibad", lo, hi) == "simbelief ahead" and lo < 0.55
+    chapter = flat(notebook("ch07_mujoco.ipynb"))
+    assert 'the runs of both are all at the "learns" line' in chapter
+    assert "On the test targets SimBelief and VariBAD cannot be told apart" in chapter
+    assert "SimBelief is ahead in episode 2 by an interval that only just excludes" in chapter
+    readme = flat(readme_section())
+    assert "the two agents cannot be told apart on the test targets" in readme
+    assert "on the faster OOD targets SimBelief is narrowly ahead in episode 2" in readme
+    assert "Every run of both agents meets the learns line." in readme
+
+
 def test_panda_reaches_the_goal_rarely():
     """ch08 §8.8: the IQMs are those of an arm that never reaches the goal (success 0, return
     −50, both episodes, test and OOD); the (run, goal) pairs with success are rare, as are the

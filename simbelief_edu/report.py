@@ -118,15 +118,15 @@ MIN_SEEDS = 5  # this book's rule: no claim that X beats Y from fewer runs of ei
 
 def judge(
     x_runs: list[dict], y_runs: list[dict], x: str, y: str, metric: str = "success",
-    episode: int = 1,
+    episode: int = 1, split: str = "test",
 ) -> tuple[float, float, float, str]:  # fmt: skip
-    """P(x > y) on the final test ``metric`` of ``episode`` (``scores``), its stratified 95%
-    interval (``poi_ci``) and what it lets one say (``reading``): no claim with fewer than
-    ``MIN_SEEDS`` runs of either."""
+    """P(x > y) on the final ``split`` (test or OOD) ``metric`` of ``episode`` (``scores``),
+    its stratified 95% interval (``poi_ci``) and what it lets one say (``reading``): no claim
+    with fewer than ``MIN_SEEDS`` runs of either."""
     if not x_runs or not y_runs:
         raise ValueError(f"no runs of '{x if not x_runs else y}' to compare")
     p, lo, hi = poi_ci(
-        scores(x_runs, "test", metric, episode), scores(y_runs, "test", metric, episode)
+        scores(x_runs, split, metric, episode), scores(y_runs, split, metric, episode)
     )
     n = min(len(x_runs), len(y_runs))
     said = reading(x, y, lo, hi) if n >= MIN_SEEDS else (
@@ -136,10 +136,10 @@ def judge(
 
 def compare(
     x_runs: list[dict], y_runs: list[dict], x: str, y: str, metric: str = "success",
-    episode: int = 1,
+    episode: int = 1, split: str = "test",
 ) -> str:  # fmt: skip
     """``judge`` in words: "P(x > y) = p [lo, hi]: reading"."""
-    p, lo, hi, said = judge(x_runs, y_runs, x, y, metric, episode)
+    p, lo, hi, said = judge(x_runs, y_runs, x, y, metric, episode, split)
     return f"P({x} > {y}) = {p:.2f} [{lo:.2f}, {hi:.2f}]: {said}"
 
 

@@ -256,14 +256,13 @@ def test_same_setting_finds_the_study_seed_that_repeats_its_pilot():
     pilots = load_runs("pilots", RESULTS / "cheetah-vel-sparse")  # grouped by pilot name
     c1, c3 = pilots["c1"][0], pilots["c3"][0]
     study = load_runs("cheetah-vel-sparse", RESULTS / "cpu-scale")
-    repeats = [r["folder"] for rs in study.values() for r in rs if same_setting(r, c3)]
-    assert repeats == ["varibad-seed1"]
+    repeats = [r for rs in study.values() for r in rs if same_setting(r, c3)]
+    assert [r["folder"] for r in repeats] == ["varibad-seed1"]
     assert not same_setting(c1, c3)  # same agent and seed, other knobs
     # README: the repeat has identical scores (training is deterministic at a fixed seed)
-    (repeat,) = [r for rs in study.values() for r in rs if same_setting(r, c3)]
     for split in ("test", "ood"):
         for metric in ("per_task_success", "per_task_return"):
-            assert repeat["eval"][split][metric] == c3["eval"][split][metric]
+            assert repeats[0]["eval"][split][metric] == c3["eval"][split][metric]
 
 
 def test_panda_study_varibad_seed1_is_pilot_p4():

@@ -38,10 +38,7 @@ def block(env: str, root: Path) -> str:
     runs = report.load_runs(env, root)
     for x, y in PAIRS:
         if x in runs and y in runs and min(len(runs[x]), len(runs[y])) >= report.MIN_SEEDS:
-            p, lo, hi = report.poi_ci(
-                report.scores(runs[x], "test", "success", 1),
-                report.scores(runs[y], "test", "success", 1),
-            )
+            p, lo, hi, _ = report.judge(runs[x], runs[y], x, y)  # ep-2 test success
             lines.append(f"P({x} > {y}), ep-2 test success: {p:.2f} [{lo:.2f}, {hi:.2f}]  ")
     if len(lines) == 2:
         need = report.MIN_SEEDS

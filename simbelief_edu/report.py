@@ -143,6 +143,27 @@ def compare(
     return f"P({x} > {y}) = {p:.2f} [{lo:.2f}, {hi:.2f}]: {said}"
 
 
+def study_shows(study: dict[str, list[dict]], at_line: dict[str, bool]) -> str:
+    """What a CPU-scale study shows, one line each: per agent, the runs at the "learns" line
+    (``at_line``: run folder -> ``learns``) and the mean hold success per episode on the test
+    and OOD tasks (over runs and tasks); then ``compare`` of SimBelief and VariBAD on episode-2
+    test success, test return and OOD success."""
+    lines = []
+    for agent, rs in sorted(study.items()):
+        n_at = sum(at_line[r["folder"]] for r in rs)
+        test, ood = ([scores(rs, split, "success", e).mean() for e in (0, 1)]
+                     for split in ("test", "ood"))  # fmt: skip
+        lines.append(f"{agent:9s}: {n_at} of {len(rs)} runs at the learns line; mean hold success "
+                     f"test ep1 {test[0]:.2f}, ep2 {test[1]:.2f}; "
+                     f"OOD ep1 {ood[0]:.2f}, ep2 {ood[1]:.2f}")  # fmt: skip
+    if {"simbelief", "varibad"} <= study.keys():
+        sb, vb = study["simbelief"], study["varibad"]
+        for split, metric in (("test", "success"), ("test", "return"), ("ood", "success")):
+            said = compare(sb, vb, "simbelief", "varibad", metric, split=split)
+            lines.append(f"{split} ep-2 {metric}: {said}")
+    return "\n".join(lines)
+
+
 def scores(runs: list[dict], split: str = "test", metric: str = "success", episode: int = -1):
     """[runs, tasks] final meta-test scores: per task, ``metric`` (``success`` or ``return``)
     of episode ``episode`` of the meta-episode, averaged over its meta-episodes.

@@ -248,6 +248,29 @@ def test_compare_claims_only_from_five_seeds_each_and_reads_the_interval(tmp_pat
         compare(x, [], "simbelief", "varibad")
 
 
+def test_study_shows_counts_runs_at_the_line_means_per_episode_and_compares(tmp_path):
+    """``study_shows``: per agent the runs at the line and mean success per episode (test,
+    OOD); the three comparisons only when both agents have runs."""
+    from simbelief_edu.report import study_shows
+
+    for seed in range(1, 6):
+        _fake_run(tmp_path, "simbelief", seed, [1.0, 1.0, 0.5, 0.5])
+        _fake_run(tmp_path, "varibad", seed, [0.0, 0.0, 0.0, 0.5], agent="varibad")
+    study = load_runs("point-robot-sparse", tmp_path)
+    at_line = {r["folder"]: r["config"]["agent"] == "simbelief" or r["config"]["seed"] < 3
+               for rs in study.values() for r in rs}  # fmt: skip
+    lines = study_shows(study, at_line).splitlines()
+    assert lines[0] == ("simbelief: 5 of 5 runs at the learns line; mean hold success "
+                        "test ep1 0.00, ep2 0.75; OOD ep1 0.00, ep2 0.75")  # fmt: skip
+    assert lines[1].startswith("varibad  : 2 of 5 runs at the learns line;")
+    assert lines[1].endswith("ep2 0.12")  # 0.5 on one goal of four
+    assert lines[2:] == [f"{split} ep-2 {metric}: P(simbelief > varibad) = 0.88 [0.88, 0.88]: "
+                         "simbelief ahead" for split, metric in
+                         (("test", "success"), ("test", "return"), ("ood", "success"))]  # fmt: skip
+    only = study_shows({"varibad": study["varibad"]}, at_line).splitlines()
+    assert len(only) == 1 and only[0] == lines[1]
+
+
 def test_same_setting_finds_the_study_seed_that_repeats_its_pilot():
     """The CPU-scale Cheetah study's VariBAD seed 1 is pilot c3's run (same setting and seed);
     its other seeds, and SimBelief's seed 1, are not."""

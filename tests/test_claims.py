@@ -477,3 +477,29 @@ def test_readme_says_no_panda_pilot_met_the_line_only_while_none_has():
     met = [r["folder"] for rs in found.values() for r in rs
            if report.learns("panda-reach-sparse", *report.learns_line(r)[:2])]  # fmt: skip
     assert said == (not met), met
+
+
+def test_readme_ch10_plain_reruns_are_another_commit_and_differ_from_the_first_meta_test():
+    """README §Chapter 10: the plain family's simbelief/varibad rows are the cheap study's
+    configs and seeds at chapter 10's (one) commit, a commit other than the cheap study's,
+    and each seed's run differs from its cheap twin at the first meta-test."""
+    plain = report.load_runs("plain", report.RESULTS / "ch10")
+    cheap = report.load_runs("point-robot-sparse", report.RESULTS / "cheap")
+    commit = lambda r: r["commands"][0].split("git=")[1].split()[0]  # noqa: E731
+    ch10_commits = {commit(r) for rs in plain.values() for r in rs}
+    assert len(ch10_commits) == 1
+    for agent in ("simbelief", "varibad"):
+        twins = {r["config"]["seed"]: r for r in cheap[agent]}
+        for r in plain[agent]:
+            twin = twins[r["config"]["seed"]]
+            differ = {k: r["config"][k] for k in r["config"]
+                      if r["config"][k] != twin["config"].get(k)}  # fmt: skip
+            # only fields added since, at values that change nothing
+            assert differ == {"device": "auto", "env_kwargs": {}, "exploration_bonus": 0.0}
+            assert commit(twin) not in ch10_commits
+            first, first_twin = r["curve"][0], twin["curve"][0]
+            assert first["iteration"] == first_twin["iteration"]
+            meta_test = [k for k in first if k.startswith("test_")]
+            assert meta_test and any(first[k] != first_twin[k] for k in meta_test)
+    text = flat((ROOT / "README.md").read_text())
+    assert "so these rows differ from the cheap study's from the first meta-test on" in text

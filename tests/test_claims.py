@@ -330,19 +330,23 @@ def test_readme_results_tables_are_written_from_the_shipped_runs():
 
 def test_readme_headline_point_robot_no_difference_and_inside_the_authors_band():
     """README: at the authors' settings SimBelief and VariBAD "cannot be told apart" (five seeds
-    each, the interval includes ½) and SimBelief's success-anytime at iteration 16 "reaches the
-    band" of the authors' code (its interval reaches their lower value at 10 or 16 iterations,
-    as chapter 6's "inside or above")."""
+    each, the interval includes ½); SimBelief's mean success-anytime at iteration 16 is "just
+    below" what one seed of the authors' code reached after 10 and 16 iterations (below the
+    lower of the two by less than 0.1), and its interval reaches into that range (chapter 6:
+    "below their band, its interval reaching into it")."""
     study = report.load_runs("point-robot-sparse")
     *_, said = report.judge(study["simbelief"], study["varibad"], "simbelief", "varibad")
     assert said == "no difference shown"
     authors = report.authors_curve("point-robot-sparse")
     theirs = dict(zip(authors["iteration"].astype(int), authors["test_success_any"], strict=True))
-    n, _, _, hi = report.curve_at(study["simbelief"], 16, "test_success_any")
-    assert n >= report.MIN_SEEDS and hi >= min(theirs[10], theirs[16])
+    n, mean, _, hi = report.curve_at(study["simbelief"], 16, "test_success_any")
+    low = min(theirs[10], theirs[16])
+    assert n >= report.MIN_SEEDS and low - 0.1 < mean < low <= hi
     text = flat((ROOT / "README.md").read_text())
     assert "SimBelief and VariBAD cannot be told apart on episode-2 test success" in text
-    assert "at iteration 16 reaches the band of the authors' own code" in text
+    assert "SimBelief's mean success-anytime at iteration 16 is just below what one seed" in text
+    assert "and its 95% interval reaches into that range" in text
+    assert 'f"{where}.' in notebook("ch06_agent.ipynb")  # the chapter words it from the data
 
 
 def test_readme_cheap_budget_claim_simbelief_below_varibad_and_no_anchor():

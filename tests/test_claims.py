@@ -328,7 +328,7 @@ def test_readme_results_tables_are_written_from_the_shipped_runs():
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-def test_readme_headline_point_robot_no_difference_and_inside_the_authors_band():
+def test_readme_headline_point_robot_no_difference_and_just_below_the_authors_seed():
     """README: at the authors' settings SimBelief and VariBAD "cannot be told apart" (five seeds
     each, the interval includes ½); SimBelief's mean success-anytime at iteration 16 is "just
     below" what one seed of the authors' code reached after 10 and 16 iterations (below the

@@ -130,6 +130,22 @@ def test_training_minutes_and_agent_file_sizes():
     assert round(min(sizes), 1) == 0.4 and round(max(sizes), 2) == 0.65
 
 
+def test_cost_table_row_of_the_sparse_study():
+    """README §What a run costs, the `sweeps/sparse_study.toml` row: the range of training
+    minutes over all its runs and per agent, and their sum, from the shipped curves."""
+    per_agent = {
+        agent: [r["curve"][-1]["wall_time"] / 60 for env in ENVS for r in runs(env)[agent]]
+        for agent in ("simbelief", "varibad")
+    }
+    every = per_agent["simbelief"] + per_agent["varibad"]
+    text = flat((ROOT / "README.md").read_text())
+    row = text[text.index("| `sweeps/sparse_study.toml` |") :].split(" | `sweeps/paper.toml`")[0]
+    lo, hi = (f"{m:.0f}" for m in (min(every), max(every)))
+    sb, vb = (f"{min(m):.0f}–{max(m):.0f}" for m in per_agent.values())
+    assert f"measured: {lo} to {hi} min of training (SimBelief {sb}, VariBAD {vb}," in row
+    assert f"{len(every)} runs: {sum(every):.0f} CPU-minutes" in row
+
+
 @cache
 def cheetah_split() -> list[tuple[np.ndarray, np.ndarray]]:
     """Per Cheetah-Vel run: (its test targets, its ep-2 hold success per target)."""

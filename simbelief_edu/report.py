@@ -144,18 +144,21 @@ def compare(
 
 
 def study_shows(study: dict[str, list[dict]], at_line: dict[str, bool]) -> str:
-    """What a CPU-scale study shows, one line each: per agent, the runs at the "learns" line
-    (``at_line``: run folder -> ``learns``) and the mean hold success per episode on the test
-    and OOD tasks (over runs and tasks); then ``compare`` of SimBelief and VariBAD on episode-2
-    test success, test return and OOD success."""
+    """What a CPU-scale study shows: per agent, the runs at the "learns" line (``at_line``: run
+    folder -> ``learns``), the mean hold success per episode on the test and OOD tasks (over
+    runs and tasks), and on a second line the mean return per episode; then ``compare`` of
+    SimBelief and VariBAD on episode-2 test success, test return and OOD success."""
     lines = []
     for agent, rs in sorted(study.items()):
         n_at = sum(at_line[r["folder"]] for r in rs)
-        test, ood = ([scores(rs, split, "success", e).mean() for e in (0, 1)]
-                     for split in ("test", "ood"))  # fmt: skip
+        test, ood, test_ret, ood_ret = ([scores(rs, split, metric, e).mean() for e in (0, 1)]
+                                        for metric in ("success", "return")
+                                        for split in ("test", "ood"))  # fmt: skip
         lines.append(f"{agent:9s}: {n_at} of {len(rs)} runs at the learns line; mean hold success "
                      f"test ep1 {test[0]:.2f}, ep2 {test[1]:.2f}; "
                      f"OOD ep1 {ood[0]:.2f}, ep2 {ood[1]:.2f}")  # fmt: skip
+        lines.append(f"{'':11s}mean return test ep1 {test_ret[0]:.1f}, ep2 {test_ret[1]:.1f}; "
+                     f"OOD ep1 {ood_ret[0]:.1f}, ep2 {ood_ret[1]:.1f}")  # fmt: skip
     if {"simbelief", "varibad"} <= study.keys():
         sb, vb = study["simbelief"], study["varibad"]
         for split, metric in (("test", "success"), ("test", "return"), ("ood", "success")):

@@ -256,19 +256,28 @@ def test_study_shows_counts_runs_at_the_line_means_per_episode_and_compares(tmp_
     for seed in range(1, 6):
         _fake_run(tmp_path, "simbelief", seed, [1.0, 1.0, 0.5, 0.5])
         _fake_run(tmp_path, "varibad", seed, [0.0, 0.0, 0.0, 0.5], agent="varibad")
+    for seed in range(1, 6):  # returns other than the successes: SimBelief's ×10 on test tasks
+        path = tmp_path / "point-robot-sparse" / f"simbelief-seed{seed}" / "eval.json"
+        ev = json.loads(path.read_text())
+        returns = [[0.0, 10 * s] for _, s in ev["test"]["per_task_success"]]
+        ev["test"] = {**ev["test"], "per_task_return": returns}
+        path.write_text(json.dumps(ev))
     study = load_runs("point-robot-sparse", tmp_path)
     at_line = {r["folder"]: r["config"]["agent"] == "simbelief" or r["config"]["seed"] < 3
                for rs in study.values() for r in rs}  # fmt: skip
     lines = study_shows(study, at_line).splitlines()
     assert lines[0] == ("simbelief: 5 of 5 runs at the learns line; mean hold success "
                         "test ep1 0.00, ep2 0.75; OOD ep1 0.00, ep2 0.75")  # fmt: skip
-    assert lines[1].startswith("varibad  : 2 of 5 runs at the learns line;")
-    assert lines[1].endswith("ep2 0.12")  # 0.5 on one goal of four
-    assert lines[2:] == [f"{split} ep-2 {metric}: P(simbelief > varibad) = 0.88 [0.88, 0.88]: "
-                         "simbelief ahead" for split, metric in
-                         (("test", "success"), ("test", "return"), ("ood", "success"))]  # fmt: skip
+    assert lines[1] == "           mean return test ep1 0.0, ep2 7.5; OOD ep1 0.0, ep2 0.8"
+    assert lines[2].startswith("varibad  : 2 of 5 runs at the learns line;")
+    assert lines[2].endswith("ep2 0.12")  # 0.5 on one goal of four
+    assert lines[3] == "           mean return test ep1 0.0, ep2 0.1; OOD ep1 0.0, ep2 0.1"
+    assert lines[4:] == [f"{split} ep-2 {metric}: P(simbelief > varibad) = {p} [{p}, {p}]: "
+                         "simbelief ahead" for split, metric, p in
+                         (("test", "success", "0.88"), ("test", "return", "1.00"),
+                          ("ood", "success", "0.88"))]  # fmt: skip
     only = study_shows({"varibad": study["varibad"]}, at_line).splitlines()
-    assert len(only) == 1 and only[0] == lines[1]
+    assert only == lines[2:4]
 
 
 def test_same_setting_finds_the_study_seed_that_repeats_its_pilot():

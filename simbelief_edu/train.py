@@ -161,7 +161,8 @@ class Run:
 
     def update_policy(self) -> dict[str, float]:
         """SAC steps on [tasks × transitions] batches; for SimBelief each is followed by one
-        step of its latent losses on the same batch (as in the authors' code). With an
+        step of its latent losses on the same batch (one per SAC step, as in the authors' code,
+        where it comes between the critic and actor steps). With an
         exploration bonus, each batch's rewards get the RND bonus of x' at the annealed weight
         β_i, and the RND predictor takes one step on the same batch."""
         cfg = self.cfg

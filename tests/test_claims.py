@@ -247,6 +247,41 @@ def test_cheetah_cpu_scale_study_readings():
     assert "Every run of both agents meets the learns line." in readme
 
 
+def test_panda_cpu_scale_study_readings():
+    """ch08 §8.5 "Reading it" and README: five seeds of each agent; no run of either at the
+    learns line; fewer test goals held in episode 2 than in episode 1 (mean hold success) for
+    both (and a lower return); OOD mean hold success 0.00; no difference shown on test hold success, test return
+    or OOD hold success."""
+    study = report.load_runs("panda-reach-sparse", report.RESULTS / "cpu-scale")
+    sb, vb = study["simbelief"], study["varibad"]
+    assert [r["config"]["seed"] for r in sb] == [r["config"]["seed"] for r in vb] == [1, 2, 3, 4, 5]
+    for rs in (sb, vb):
+        assert not any(report.learns("panda-reach-sparse", *report.learns_line(r)[:2]) for r in rs)
+        ep1, ep2 = (report.scores(rs, "test", "success", e).mean() for e in (0, 1))
+        assert ep2 < ep1
+        ret1, ret2 = (report.scores(rs, "test", "return", e).mean() for e in (0, 1))
+        assert ret2 < ret1
+        assert all(round(report.scores(rs, "ood", "success", e).mean(), 2) == 0 for e in (0, 1))
+    for split, metric in (("test", "success"), ("test", "return"), ("ood", "success")):
+        said = report.judge(sb, vb, "simbelief", "varibad", metric, split=split)[3]
+        assert said == "no difference shown"
+    chapter = flat(notebook("ch08_panda.ipynb"))
+    assert 'no run of either meets the "learns" line' in chapter
+    assert "fewer in episode 2 than in episode 1, with a lower return too" in chapter
+    assert "OOD goals are almost never held (the OOD means above)." in chapter
+    assert "nor the CPU-scale setting (section 8.5) has taught" in chapter
+    assert "SimBelief and VariBAD cannot be told apart (every interval of $P$" in chapter
+    readme = flat(readme_section())
+    assert "With five seeds of each, no run of either agent meets the learns line;" in readme
+    assert "both hold fewer test goals in episode 2 than in episode 1" in readme
+    held = [(report.scores(rs, "ood", "success", 1) > 0) for rs in (sb, vb)]
+    assert (
+        f"an OOD goal is held in episode 2 in {held[0].sum()} of SimBelief's and {held[1].sum()} "
+        f"of VariBAD's {held[0].size} (run, OOD goal) pairs" in readme
+    )
+    assert "the two agents cannot be told apart (book section 8.5)" in readme
+
+
 def test_panda_reaches_the_goal_rarely():
     """ch08 §8.8: the IQMs are those of an arm that never reaches the goal (success 0, return
     −50, both episodes, test and OOD); the (run, goal) pairs with success are rare, as are the

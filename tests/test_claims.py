@@ -250,8 +250,8 @@ def test_cheetah_cpu_scale_study_readings():
 def test_panda_cpu_scale_study_readings():
     """ch08 §8.5 "Reading it" and README: five seeds of each agent; no run of either at the
     learns line; fewer test goals held in episode 2 than in episode 1 (mean hold success) for
-    both (and a lower return); OOD mean hold success 0.00; no difference shown on test hold success, test return
-    or OOD hold success."""
+    both (and a lower return); OOD mean hold success 0.00; no difference shown on test hold
+    success, test return or OOD hold success."""
     study = report.load_runs("panda-reach-sparse", report.RESULTS / "cpu-scale")
     sb, vb = study["simbelief"], study["varibad"]
     assert [r["config"]["seed"] for r in sb] == [r["config"]["seed"] for r in vb] == [1, 2, 3, 4, 5]

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simbelief_edu import report
+from simbelief_edu import pilots, report
 from simbelief_edu.configs import make_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,7 +225,7 @@ def test_cheetah_cpu_scale_study_readings():
     sb, vb = study["simbelief"], study["varibad"]
     assert min(len(sb), len(vb)) >= report.MIN_SEEDS
     for rs in (sb, vb):
-        assert all(report.learns("cheetah-vel-sparse", *report.learns_line(r)[:2]) for r in rs)
+        assert all(pilots.learns("cheetah-vel-sparse", *pilots.learns_line(r)[:2]) for r in rs)
         ep1, ep2 = (report.scores(rs, "test", "success", e).mean() for e in (0, 1))
         assert ep2 < ep1 and abs(ep2 - ep1) < 0.05  # "about as episode 1 (slightly below it)"
         for split in ("test", "ood"):  # "the return ... rises in episode 2"
@@ -256,7 +256,7 @@ def test_panda_cpu_scale_study_readings():
     sb, vb = study["simbelief"], study["varibad"]
     assert [r["config"]["seed"] for r in sb] == [r["config"]["seed"] for r in vb] == [1, 2, 3, 4, 5]
     for rs in (sb, vb):
-        assert not any(report.learns("panda-reach-sparse", *report.learns_line(r)[:2]) for r in rs)
+        assert not any(pilots.learns("panda-reach-sparse", *pilots.learns_line(r)[:2]) for r in rs)
         ep1, ep2 = (report.scores(rs, "test", "success", e).mean() for e in (0, 1))
         assert ep2 < ep1
         ret1, ret2 = (report.scores(rs, "test", "return", e).mean() for e in (0, 1))
@@ -502,17 +502,17 @@ FROZEN = {  # the pilot whose setting results/cpu-scale/ uses, and whether it me
 
 @pytest.mark.parametrize("env", sorted(FROZEN))
 def test_the_cpu_scale_study_runs_the_frozen_pilot_unchanged(env):
-    """pilots.md and chapter 7.6 / 8.5: the frozen pilot is the one `report.frozen_pilot`
+    """pilots.md and chapter 7.6 / 8.5: the frozen pilot is the one `pilots.frozen_pilot`
     picks (the first at the learns line, else the one furthest above doing nothing); every
     CPU-scale run has exactly its config but for agent and seed ("frozen, unchanged"; as
     `preset_diff` compares: device, scale and the eval / checkpoint intervals aside)."""
     from simbelief_edu.configs import preset_diff
 
     found = report.load_runs("pilots", report.RESULTS / env)
-    pilots = {r["folder"].split("-seed")[0]: r for rs in found.values() for r in rs}
-    lines = {name: report.learns_line(run) for name, run in pilots.items()}
-    assert report.frozen_pilot(env, lines) == FROZEN[env]
-    frozen = preset_diff(pilots[FROZEN[env][0]]["config"])  # all but agent and seed
+    runs = {r["folder"].split("-seed")[0]: r for rs in found.values() for r in rs}
+    lines = {name: pilots.learns_line(run) for name, run in runs.items()}
+    assert pilots.frozen_pilot(env, lines) == FROZEN[env]
+    frozen = preset_diff(runs[FROZEN[env][0]]["config"])  # all but agent and seed
     study = report.load_runs(env, report.RESULTS / "cpu-scale")
     for r in (r for rs in study.values() for r in rs):
         assert preset_diff(r["config"]) == frozen, r["folder"]
@@ -544,7 +544,7 @@ def test_panda_pilots_margins_are_one_goal_and_p4_leads_doing_nothing_by_one():
     (ex-ch8-idle: "none in p4"), more in p1 and p3. That no pilot met the line ("No pilot
     met the line", chapter 8's summary) is FROZEN's False, checked above."""
     found = report.load_runs("pilots", report.RESULTS / "panda-reach-sparse")
-    lines = {r["folder"].split("-seed")[0]: report.learns_line(r) for rs in found.values()
+    lines = {r["folder"].split("-seed")[0]: pilots.learns_line(r) for rs in found.values()
              for r in rs}  # fmt: skip
     for score, idle, n in lines.values():
         assert n == 20 and round(abs(score - idle) * n) == 1
@@ -586,7 +586,7 @@ def test_readme_says_no_panda_pilot_met_the_line_only_while_none_has():
     said = "On Panda-Reach no pilot met the line" in flat(readme_section())
     found = report.load_runs("pilots", report.RESULTS / "panda-reach-sparse")
     met = [r["folder"] for rs in found.values() for r in rs
-           if report.learns("panda-reach-sparse", *report.learns_line(r)[:2])]  # fmt: skip
+           if pilots.learns("panda-reach-sparse", *pilots.learns_line(r)[:2])]  # fmt: skip
     assert said == (not met), met
 
 

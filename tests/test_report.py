@@ -179,7 +179,7 @@ def test_reading_says_ahead_only_when_the_interval_excludes_one_half():
 def test_learns_line_scores_fast_cheetah_targets_against_a_cheetah_that_stands_still():
     """Cheetah-Vel: the line counts only targets >= 1.0 m/s, in the scores' task order, and a
     standing cheetah holds none of them (the band is +-0.5), but holds a slow one."""
-    from simbelief_edu.report import learns, learns_line
+    from simbelief_edu.pilots import learns, learns_line, line_verdicts
 
     targets = [[1.5], [0.2], [1.8], [0.9], [1.0]]  # in the order the run met them
     per_task = {1.5: 0.6, 0.2: 1.0, 1.8: 0.3, 0.9: 0.7, 1.0: 0.0}
@@ -194,6 +194,11 @@ def test_learns_line_scores_fast_cheetah_targets_against_a_cheetah_that_stands_s
     assert n == 3 and score == pytest.approx((0.6 + 0.3 + 0.0) / 3) and idle == 0.0
     assert learns("cheetah-vel-sparse", score, idle)  # 0.3 >= 0.0 + 0.2
     assert not learns("cheetah-vel-sparse", 0.19, 0.0)
+    at_line, text = line_verdicts({"varibad": [run]})  # the chapters' per-run printout
+    assert at_line == {"varibad-seed1": True}
+    assert text == "varibad-seed1    0.30 against 0.00 (3 tasks): learns"
+    run["eval"]["test"]["per_task_success"][0] = [0.0, 0.0]  # 1.5 m/s no longer held: 0.1
+    assert line_verdicts({"varibad": [run]})[0] == {"varibad-seed1": False}
     run["config"] = {"env": "point-robot-sparse", "agent": "varibad", "seed": 1}
     run["eval"]["test"]["tasks"] = [[0.5, 0.5]]
     with pytest.raises(ValueError, match="no 'learns' line for env 'point-robot-sparse'"):
@@ -203,7 +208,7 @@ def test_learns_line_scores_fast_cheetah_targets_against_a_cheetah_that_stands_s
 def test_frozen_pilot_is_the_first_at_the_line_else_the_furthest_above_doing_nothing():
     """pilots.md: the study freezes the first pilot (by name) at or above the learns line; when
     none is, the one whose score is furthest above doing nothing's; no pilots is an error."""
-    from simbelief_edu.report import frozen_pilot, learns_line
+    from simbelief_edu.pilots import frozen_pilot, learns_line
 
     def pilot(success_on_fast: float) -> dict:  # a standing cheetah holds no target >= 1.0
         targets = [[1.2], [1.6], [0.3]]
@@ -251,7 +256,7 @@ def test_compare_claims_only_from_five_seeds_each_and_reads_the_interval(tmp_pat
 def test_study_shows_counts_runs_at_the_line_means_per_episode_and_compares(tmp_path):
     """``study_shows``: per agent the runs at the line and mean success per episode (test,
     OOD); the three comparisons only when both agents have runs."""
-    from simbelief_edu.report import study_shows
+    from simbelief_edu.pilots import study_shows
 
     for seed in range(1, 6):
         _fake_run(tmp_path, "simbelief", seed, [1.0, 1.0, 0.5, 0.5])
@@ -283,7 +288,8 @@ def test_study_shows_counts_runs_at_the_line_means_per_episode_and_compares(tmp_
 def test_same_setting_finds_the_study_seed_that_repeats_its_pilot():
     """The CPU-scale Cheetah study's VariBAD seed 1 is pilot c3's run (same setting and seed);
     its other seeds, and SimBelief's seed 1, are not."""
-    from simbelief_edu.report import RESULTS, same_setting
+    from simbelief_edu.pilots import same_setting
+    from simbelief_edu.report import RESULTS
 
     pilots = load_runs("pilots", RESULTS / "cheetah-vel-sparse")  # grouped by pilot name
     c1, c3 = pilots["c1"][0], pilots["c3"][0]
@@ -300,7 +306,8 @@ def test_same_setting_finds_the_study_seed_that_repeats_its_pilot():
 def test_panda_study_varibad_seed1_is_pilot_p4():
     """README and chapter 8: the Panda-Reach study's VariBAD seed 1 is pilot p4's run (its
     folder is a copy, so same_setting must find it and the scores must be the pilot's)."""
-    from simbelief_edu.report import RESULTS, same_setting
+    from simbelief_edu.pilots import same_setting
+    from simbelief_edu.report import RESULTS
 
     p4 = load_runs("pilots", RESULTS / "panda-reach-sparse")["p4"][0]
     study = load_runs("panda-reach-sparse", RESULTS / "cpu-scale")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import sys
 
-from simbelief_edu import report
+from simbelief_edu import pilots, report
 from simbelief_edu.configs import preset_diff
 
 BLOCK = re.compile(r"(<!-- pilots -->\n)(.*?)(<!-- end pilots -->)", re.S)
@@ -46,12 +46,12 @@ def table(env: str) -> str:
     for name, r in rows:
         last = r["curve"][-1]
         ep = r["eval"]["test"]["success"]
-        score, idle, n = report.learns_line(r)
+        score, idle, n = pilots.learns_line(r)
         out.append(
             f"| {name} | {knobs(r['config'])} | {int(last['iteration'])} | "
             f"{int(last['env_steps']):,} | {last['wall_time'] / 60:.0f} | "
             f"{ep[0]:.2f} / {ep[1]:.2f} | {score:.2f} / {idle:.2f}, {n} | "
-            f"{'yes' if report.learns(env, score, idle) else 'no'} |"
+            f"{'yes' if pilots.learns(env, score, idle) else 'no'} |"
         )
     return "\n".join(out) + "\n"
 

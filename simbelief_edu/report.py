@@ -172,7 +172,8 @@ COLUMNS = [  # (header, split, metric, episode)
 
 def summary_table(env: str, root: Path = RESULTS) -> str:
     """Markdown table: per variant, the seeds, the training wall time (mean, minutes), and the
-    IQM [95% stratified bootstrap CI] of each final meta-test score over (run, task)."""
+    IQM [95% stratified bootstrap CI] of each final meta-test score over (run, task); a variant
+    of one run has no interval (nothing to resample)."""
     runs = load_runs(env, root)
     lines = [
         "| variant | seeds | train time (min) | " + " | ".join(c[0] for c in COLUMNS) + " |",
@@ -182,7 +183,7 @@ def summary_table(env: str, root: Path = RESULTS) -> str:
         cells = []
         for _, split, metric, episode in COLUMNS:
             point, lo, hi = stratified_bootstrap_ci(scores(rs, split, metric, episode))
-            cells.append(f"{point:.2f} [{lo:.2f}, {hi:.2f}]")
+            cells.append(f"{point:.2f} [{lo:.2f}, {hi:.2f}]" if len(rs) > 1 else f"{point:.2f}")
         minutes = np.mean([r["curve"][-1]["wall_time"] / 60 for r in rs])
         seeds = ", ".join(str(r["config"]["seed"]) for r in rs)
         lines.append(f"| {variant} | {seeds} | {minutes:.1f} | " + " | ".join(cells) + " |")
@@ -219,6 +220,19 @@ def curve_at(runs: list[dict], iteration: int, metric: str) -> tuple[int, float,
     return len(values), float(mean[0]), float(lo[0]), float(hi[0])
 
 
+VARIANT_COLOURS = {  # one colour per variant in every figure of the book
+    "simbelief": "C0", "varibad": "C1", "no-anchor": "C2", "no-metric": "C3",
+    "no-latent-dynamics": "C4", "no-inverse": "C5", "stored-beliefs": "C6",
+    "stored-beliefs-no-anchor": "C8", "varibad-rnd": "C9",
+}  # fmt: skip
+
+
+def colour(variant: str, k: int) -> str:
+    """The colour of ``variant`` in every figure (``VARIANT_COLOURS``); another variant (a
+    pilot's name) takes the ``k``-th colour of the cycle."""
+    return VARIANT_COLOURS.get(variant, f"C{k % 10}")
+
+
 def plot_curves(
     env: str,
     root: Path = RESULTS,
@@ -238,7 +252,7 @@ def plot_curves(
                 label="authors' code (1 seed)")  # fmt: skip
     runs = load_runs(env, root)
     for k, variant in enumerate(variants or sorted(runs)):
-        rs, color = runs[variant], f"C{k}"
+        rs, color = runs[variant], colour(variant, k)
         x = np.array([row["iteration"] for row in rs[0]["curve"]])
         y = np.array([[row[metric] for row in r["curve"]] for r in rs])
         for line in y:
@@ -287,7 +301,7 @@ def plot_episodes(env: str, metric: str = "return", split: str = "test", root: P
         for e in range(k):
             point, lo, hi = stratified_bootstrap_ci(scores(runs[variant], split, metric, e))
             x = e + (v - (len(runs) - 1) / 2) * width
-            ax.bar(x, point, width, color=f"C{v}", alpha=0.7,
+            ax.bar(x, point, width, color=colour(variant, v), alpha=0.7,
                    label=variant if e == 0 else None)  # fmt: skip
             ax.plot([x, x], [lo, hi], color="k", lw=1.5)
     ax.set(xticks=range(k), xticklabels=[f"episode {e + 1}" for e in range(k)],

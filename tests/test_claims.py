@@ -429,6 +429,7 @@ def test_readme_cheap_budget_claim_simbelief_below_varibad_and_no_anchor():
         ("stored-beliefs", "simbelief", "no difference shown"),
         ("stored-beliefs", "stored-beliefs-no-anchor", "stored-beliefs ahead"),
         ("no-anchor", "simbelief", "no-anchor ahead"),
+        ("no-anchor", "stored-beliefs", "no-anchor ahead"),
         ("no-anchor", "stored-beliefs-no-anchor", "no-anchor ahead"),
     ],
 )
@@ -438,6 +439,7 @@ def test_ch06_anchor_experiment_readings(x, y, reading):
     cheap = report.load_runs("point-robot-sparse", report.RESULTS / "cheap")
     *_, said = report.judge(cheap[x], cheap[y], x, y)
     assert said == reading, (x, y, said)
+    assert f'("{x}", "{y}")' in notebook("ch06_agent.ipynb")  # printed where it is read
 
 
 def test_ch06_without_the_anchor_the_latent_belief_collapses_to_the_clamp():

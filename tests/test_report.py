@@ -67,6 +67,8 @@ def test_summary_table_groups_by_variant_and_aggregates_over_runs_and_tasks(tmp_
     assert "| 0, 1 | 2.0 |" in row  # seeds; 120 s = 2 min
     assert "0.70 [0.60, 0.80]" in row  # test success ep2: IQM of 0.6 ×4 and 0.8 ×4
     assert "| 0.00 [0.00, 0.00] |" in row  # ep1 is 0 everywhere
+    row = next(line for line in table.splitlines() if line.startswith("| varibad"))
+    assert "| 0 | 2.0 | 0.00 | 0.10 |" in row  # one run: no interval to show
 
 
 def test_unfinished_runs_and_logs_are_left_out_and_main_takes_another_root(tmp_path, capsys):

@@ -30,6 +30,7 @@ PAIRS = [  # printed where both variants of a pair are in the block
     ("stored-beliefs", "simbelief"),  # chapter 6.7, the anchor experiment
     ("stored-beliefs", "stored-beliefs-no-anchor"),
     ("no-anchor", "stored-beliefs-no-anchor"),
+    ("no-anchor", "stored-beliefs"),
 ]
 
 

@@ -95,6 +95,17 @@ def poi_ci(
     return probability_of_improvement(x, y), float(lo), float(hi)
 
 
+def episode_gain(
+    runs: list[dict], split: str = "test", metric: str = "success"
+) -> tuple[float, float, float]:
+    """Adaptation within the meta-episode: the mean over (run, task) of episode 2's final
+    meta-test ``metric`` minus episode 1's (``scores``, paired per run and task) and its
+    stratified bootstrap 95% interval. Above 0, interval and all, the agent does better in a
+    task once it has spent an episode in it, the mark of a Bayes-adaptive agent."""
+    gain = scores(runs, split, metric, 1) - scores(runs, split, metric, 0)  # [runs, tasks]
+    return stratified_bootstrap_ci(gain, np.mean)
+
+
 def task_order(tasks: list[list[float]]) -> np.ndarray:
     """The column order that sorts ``tasks`` [n_tasks, task_dim] by their coordinates (first
     coordinate first), so that runs which met the same tasks in different orders line up."""

@@ -410,6 +410,20 @@ def test_readme_headline_point_robot_no_difference_and_just_below_the_authors_se
     assert 'f"{where}.' in notebook("ch06_agent.ipynb")  # the chapter words it from the data
 
 
+def test_point_robot_simbelief_adapts_within_the_meta_episode_and_varibad_is_not_shown_to():
+    """README and ch06 §6.8: at the authors' settings SimBelief's test success is higher in
+    episode 2 than in episode 1 (`report.episode_gain`'s interval above 0, five seeds);
+    VariBAD's change "is not told apart from 0" (its interval includes 0)."""
+    study = report.load_runs("point-robot-sparse")
+    assert len(study["simbelief"]) >= report.MIN_SEEDS and len(study["varibad"]) >= report.MIN_SEEDS
+    assert report.episode_gain(study["simbelief"])[1] > 0
+    _, lo, hi = report.episode_gain(study["varibad"])
+    assert lo <= 0 <= hi
+    text = flat((ROOT / "README.md").read_text())
+    assert "SimBelief's test success is higher in episode 2 than in episode 1" in text
+    assert "VariBAD's change is not told apart from 0" in text
+
+
 def test_readme_cheap_budget_claim_simbelief_below_varibad_and_no_anchor():
     """README: "At this budget SimBelief scores below VariBAD and below `no-anchor` (the
     intervals above exclude ½)"."""

@@ -317,3 +317,18 @@ def test_panda_study_varibad_seed1_is_pilot_p4():
     assert [r["folder"] for r in repeats] == ["varibad-seed1"]
     assert repeats[0]["eval"]["test"] == p4["eval"]["test"]
     assert "copy of results/panda-reach-sparse/pilots/p4-seed1" in repeats[0]["commands"][-1]
+
+
+def test_episode_gain_pairs_episodes_per_run_and_task(tmp_path):
+    """episode 2 minus episode 1, per (run, task): a run that finds every goal in episode 1
+    and loses half of them in episode 2 has gain -0.5, whatever another task scores; the
+    interval covers runs that differ and shrinks to a point where every run is the same."""
+    from simbelief_edu.report import episode_gain
+
+    for seed, ep2 in enumerate([0.9, 0.7, 0.8]):
+        _fake_run(tmp_path, "simbelief", seed, [ep2, ep2, ep2, ep2])  # ep1 is 0 everywhere
+    gain, lo, hi = episode_gain(load_runs("point-robot-sparse", tmp_path)["simbelief"])
+    assert gain == pytest.approx(0.8) and 0.7 <= lo < 0.8 < hi <= 0.9
+    test = {"tasks": [[0.0, 1.0], [1.0, 0.0]], "per_task_success": [[1.0, 0.5], [0.2, 0.2]]}
+    run = {"folder": "x", "eval": {"test": test}}
+    assert episode_gain([run, run]) == pytest.approx((-0.25, -0.25, -0.25))

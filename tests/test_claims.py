@@ -422,6 +422,13 @@ def test_point_robot_simbelief_adapts_within_the_meta_episode_and_varibad_is_not
     text = flat((ROOT / "README.md").read_text())
     assert "SimBelief's test success is higher in episode 2 than in episode 1" in text
     assert "VariBAD's change is not told apart from 0" in text
+    # the anchor at the authors' settings: no difference in ep-2 success; no-anchor falls in ep 2
+    assert len(study["no-anchor"]) >= report.MIN_SEEDS
+    *_, said = report.judge(study["simbelief"], study["no-anchor"], "simbelief", "no-anchor")
+    assert said == "no difference shown"
+    assert report.episode_gain(study["no-anchor"])[2] < 0
+    assert "SimBelief and `no-anchor` (five seeds each) cannot be told apart" in text
+    assert "without it, test success is lower in episode 2 than in episode 1" in text
 
 
 def test_readme_cheap_budget_claim_simbelief_below_varibad_and_no_anchor():

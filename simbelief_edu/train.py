@@ -274,10 +274,7 @@ class Run:
             "belief_opt": self.belief_opt.state_dict(),
             "latent_opts": [o.state_dict() for o in self.latent_opts],
             "sac": self.sac.state_dict(),
-            "sac_opts": [
-                o.state_dict()
-                for o in (self.sac.actor_opt, self.sac.critic_opt, self.sac.alpha_opt)
-            ],
+            "sac_opts": [o.state_dict() for o in self.sac.optimizers()],
             "buffer": self.buffer.state_dict(),
             **({} if self.rnd is None else {"rnd": self.rnd.checkpoint()}),
             "rng": {
@@ -294,11 +291,7 @@ class Run:
         for opt, s in zip(self.latent_opts, state["latent_opts"], strict=True):
             opt.load_state_dict(s)
         self.sac.load_state_dict(state["sac"])
-        for opt, s in zip(
-            (self.sac.actor_opt, self.sac.critic_opt, self.sac.alpha_opt),
-            state["sac_opts"],
-            strict=True,
-        ):
+        for opt, s in zip(self.sac.optimizers(), state["sac_opts"], strict=True):
             opt.load_state_dict(s)
         self.buffer.load_state_dict(state["buffer"])
         if self.rnd is not None:

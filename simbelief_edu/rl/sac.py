@@ -113,6 +113,10 @@ class SAC(nn.Module):
         self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=lr)
         self.alpha_opt = torch.optim.Adam([self.log_alpha], lr=lr)
 
+    def optimizers(self) -> tuple[torch.optim.Optimizer, ...]:
+        """The actor's, the critics' and α's optimisers (saved and loaded in this order)."""
+        return self.actor_opt, self.critic_opt, self.alpha_opt
+
     @property
     def alpha(self) -> torch.Tensor:
         return self.log_alpha.exp().detach()

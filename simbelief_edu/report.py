@@ -106,6 +106,18 @@ def episode_gain(
     return stratified_bootstrap_ci(gain, np.mean)
 
 
+def gain_text(runs: list[dict], split: str = "test", metric: str = "success") -> str:
+    """``episode_gain`` in words, "episode 2 minus episode 1 +0.06 [+0.01, +0.11]: higher in
+    episode 2"; as with ``judge``, no claim from fewer than ``MIN_SEEDS`` runs."""
+    gain, lo, hi = episode_gain(runs, split, metric)
+    n = len(runs)
+    said = "higher" if lo > 0 else "lower" if hi < 0 else None
+    said = f"{said} in episode 2" if said else "no change shown"
+    if n < MIN_SEEDS:
+        said = f"no claim ({n} seed{'s' * (n != 1)})"
+    return f"episode 2 minus episode 1 {gain:+.2f} [{lo:+.2f}, {hi:+.2f}]: {said}"
+
+
 def task_order(tasks: list[list[float]]) -> np.ndarray:
     """The column order that sorts ``tasks`` [n_tasks, task_dim] by their coordinates (first
     coordinate first), so that runs which met the same tasks in different orders line up."""
@@ -173,6 +185,15 @@ def scores(runs: list[dict], split: str = "test", metric: str = "success", episo
     return np.array(rows)
 
 
+def iqm_text(
+    runs: list[dict], split: str = "test", metric: str = "success", episode: int = 1
+) -> str:
+    """The IQM of the final ``scores`` with its stratified 95% interval, "0.55 [0.41, 0.71]";
+    one run has no interval (nothing to resample): the IQM alone."""
+    point, lo, hi = stratified_bootstrap_ci(scores(runs, split, metric, episode))
+    return f"{point:.2f} [{lo:.2f}, {hi:.2f}]" if len(runs) > 1 else f"{point:.2f}"
+
+
 COLUMNS = [  # (header, split, metric, episode)
     ("test success ep1", "test", "success", 0),
     ("test success ep2", "test", "success", 1),
@@ -184,17 +205,14 @@ COLUMNS = [  # (header, split, metric, episode)
 def summary_table(env: str, root: Path = RESULTS) -> str:
     """Markdown table: per variant, the seeds, the training wall time (mean, minutes), and the
     IQM [95% stratified bootstrap CI] of each final meta-test score over (run, task); a variant
-    of one run has no interval (nothing to resample)."""
+    of one run has no interval (``iqm_text``)."""
     runs = load_runs(env, root)
     lines = [
         "| variant | seeds | train time (min) | " + " | ".join(c[0] for c in COLUMNS) + " |",
         "|---|---|---|" + "---|" * len(COLUMNS),
     ]
     for variant, rs in sorted(runs.items()):
-        cells = []
-        for _, split, metric, episode in COLUMNS:
-            point, lo, hi = stratified_bootstrap_ci(scores(rs, split, metric, episode))
-            cells.append(f"{point:.2f} [{lo:.2f}, {hi:.2f}]" if len(rs) > 1 else f"{point:.2f}")
+        cells = [iqm_text(rs, split, metric, episode) for _, split, metric, episode in COLUMNS]
         minutes = np.mean([r["curve"][-1]["wall_time"] / 60 for r in rs])
         seeds = ", ".join(str(r["config"]["seed"]) for r in rs)
         lines.append(f"| {variant} | {seeds} | {minutes:.1f} | " + " | ".join(cells) + " |")

@@ -332,3 +332,36 @@ def test_episode_gain_pairs_episodes_per_run_and_task(tmp_path):
     test = {"tasks": [[0.0, 1.0], [1.0, 0.0]], "per_task_success": [[1.0, 0.5], [0.2, 0.2]]}
     run = {"folder": "x", "eval": {"test": test}}
     assert episode_gain([run, run]) == pytest.approx((-0.25, -0.25, -0.25))
+
+
+def test_gain_text_reads_the_interval_and_makes_no_claim_below_five_seeds(tmp_path):
+    """Five runs that all gain in episode 2 read "higher", all losing read "lower", mixed
+    gains whose interval straddles 0 read "no change shown"; four runs make no claim, whatever
+    their interval."""
+    from simbelief_edu.report import gain_text
+
+    def runs(ep1_ep2_per_run):
+        made = []
+        for pair in ep1_ep2_per_run:
+            test = {"tasks": [[0.0, 1.0], [1.0, 0.0]], "per_task_success": [pair, pair]}
+            made.append({"folder": "x", "eval": {"test": test}})
+        return made
+
+    assert gain_text(runs([[0.2, 0.6]] * 5)).endswith("+0.40 [+0.40, +0.40]: higher in episode 2")
+    assert gain_text(runs([[0.6, 0.2]] * 5)).endswith(": lower in episode 2")
+    mixed = [[0.2, 0.6], [0.6, 0.2], [0.4, 0.4], [0.3, 0.5], [0.5, 0.3]]
+    assert gain_text(runs(mixed)).endswith(": no change shown")
+    assert gain_text(runs([[0.2, 0.6]] * 4)).endswith(": no claim (4 seeds)")
+
+
+def test_iqm_text_gives_an_interval_only_where_there_are_runs_to_resample(tmp_path):
+    from simbelief_edu.report import iqm_text
+
+    for seed, ep2 in enumerate([0.2, 0.4, 0.6]):
+        _fake_run(tmp_path, "simbelief", seed, [ep2] * 4)
+    _fake_run(tmp_path, "varibad", 0, [0.5] * 4)
+    study = load_runs("point-robot-sparse", tmp_path)
+    point, lo, hi = stratified_bootstrap_ci(scores(study["simbelief"], episode=1))
+    assert iqm_text(study["simbelief"]) == f"{point:.2f} [{lo:.2f}, {hi:.2f}]" and lo < hi
+    assert iqm_text(study["varibad"]) == "0.50"
+    assert "0.50 |" in summary_table("point-robot-sparse", tmp_path)  # the table's one-run cell

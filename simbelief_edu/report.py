@@ -108,14 +108,16 @@ def episode_gain(
 
 def gain_text(runs: list[dict], split: str = "test", metric: str = "success") -> str:
     """``episode_gain`` in words, "episode 2 minus episode 1 +0.06 [+0.01, +0.11]: higher in
-    episode 2"; as with ``judge``, no claim from fewer than ``MIN_SEEDS`` runs."""
+    episode 2"; as with ``judge``, no claim from fewer than ``MIN_SEEDS`` runs, and no interval
+    from one."""
     gain, lo, hi = episode_gain(runs, split, metric)
     n = len(runs)
     said = "higher" if lo > 0 else "lower" if hi < 0 else None
     said = f"{said} in episode 2" if said else "no change shown"
     if n < MIN_SEEDS:
         said = f"no claim ({n} seed{'s' * (n != 1)})"
-    return f"episode 2 minus episode 1 {gain:+.2f} [{lo:+.2f}, {hi:+.2f}]: {said}"
+    interval = f" [{lo:+.2f}, {hi:+.2f}]" if n > 1 else ""  # one run: nothing to resample
+    return f"episode 2 minus episode 1 {gain:+.2f}{interval}: {said}"
 
 
 def task_order(tasks: list[list[float]]) -> np.ndarray:
@@ -226,15 +228,20 @@ def _mean_ci(values: np.ndarray, reps: int = 2000, seed: int = 0) -> tuple:
     return values.mean(0), *np.quantile(boot, [0.025, 0.975], axis=0)
 
 
-def authors_curve(env: str, root: Path = RESULTS) -> dict[str, np.ndarray] | None:
-    """The reference curve measured with the authors' code (``results/authors/<env>.csv``; see
-    the README there), as columns, or None where there is none."""
-    path = root / "authors" / f"{env}.csv"
-    if not path.is_file():
-        return None
-    with open(path) as f:
-        rows = list(csv.DictReader(f))
-    return {k: np.array([float(r[k]) for r in rows]) for k in rows[0]}
+def authors_runs(env: str, root: Path = RESULTS) -> list[dict]:
+    """Runs of the authors' code (``results/authors/<env>/seed<N>/curve.csv``; the README there
+    says how they were made), shaped like this package's runs for ``curve_at`` and
+    ``plot_curves``: ``{"folder", "seed", "curve": [{"iteration", "test_success_any"}, ...]}``,
+    in seed order; an empty list where there are none."""
+    found = []
+    for path in sorted((root / "authors" / env).glob("seed*/curve.csv")):
+        with open(path) as f:
+            curve = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+        for row in curve:
+            row["iteration"] = int(row["iteration"])
+        seed = int(path.parent.name.removeprefix("seed"))
+        found.append({"folder": path.parent.name, "seed": seed, "curve": curve})
+    return sorted(found, key=lambda r: r["seed"])
 
 
 def curve_at(runs: list[dict], iteration: int, metric: str) -> tuple[int, float, float, float]:
@@ -270,25 +277,24 @@ def plot_curves(
     authors: bool = False,
 ):
     """Meta-test ``metric`` against training iterations: the mean over seeds per variant with a
-    bootstrap 95% band, and each seed as a thin line; with ``authors``, the curve of the
-    authors' code (:func:`authors_curve`) where it has ``metric``."""
+    bootstrap 95% band, and each seed as a thin line; with ``authors``, the same for the runs
+    of the authors' code (:func:`authors_runs`, dashed, black) where they have ``metric``."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
-    reference = authors_curve(env, root) if authors else None
-    if reference is not None and metric in reference:
-        ax.plot(reference["iteration"], reference[metric], "k--o", ms=4, lw=1.2,
-                label="authors' code (1 seed)")  # fmt: skip
     runs = load_runs(env, root)
-    for k, variant in enumerate(variants or sorted(runs)):
-        rs, color = runs[variant], colour(variant, k)
+    groups = [(v, runs[v], colour(v, k), "-") for k, v in enumerate(variants or sorted(runs))]
+    theirs = authors_runs(env, root) if authors else []
+    if theirs and metric in theirs[0]["curve"][0]:
+        groups.append(("authors' code", theirs, "k", "--"))
+    for name, rs, color, style in groups:
         x = np.array([row["iteration"] for row in rs[0]["curve"]])
-        y = np.array([[row[metric] for row in r["curve"]] for r in rs])
+        y = np.array([[row[metric] for row in r["curve"]] for r in rs])  # [runs, iterations]
         for line in y:
-            ax.plot(x, line, color=color, alpha=0.25, lw=0.8)
+            ax.plot(x, line, style, color=color, alpha=0.25, lw=0.8)
         mean, lo, hi = _mean_ci(y)
         ax.fill_between(x, lo, hi, color=color, alpha=0.15)
-        ax.plot(x, mean, color=color, lw=2, label=f"{variant} ({len(rs)} seeds)")
+        ax.plot(x, mean, style, color=color, lw=2, label=f"{name} ({len(rs)} seeds)")
     ax.set(xlabel="training iteration", ylabel=metric.replace("_", " "), title=env)
     ax.legend(fontsize=7, loc="upper left")
     return fig

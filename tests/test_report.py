@@ -120,18 +120,30 @@ def test_curve_at_takes_each_runs_value_at_that_iteration(tmp_path):
     assert curve_at(runs, 15, "test_success_ep2")[0] == 0  # not evaluated there
 
 
-def test_plot_curves_draws_the_authors_reference_when_asked_and_present(tmp_path):
-    from simbelief_edu.report import authors_curve, plot_curves
+def test_authors_runs_read_like_ours_and_are_drawn_only_when_asked(tmp_path):
+    """Runs of the authors' code (``authors/<env>/seed<N>/curve.csv``) come back in seed order
+    with integer iterations, ``curve_at`` reads them as it reads ours, and ``plot_curves``
+    draws them (a thin line per seed and the mean) only with ``authors=True``."""
+    from simbelief_edu.report import authors_runs, curve_at, plot_curves
 
     _fake_run(tmp_path, "simbelief", 0, [0.5])
-    assert authors_curve("point-robot-sparse", tmp_path) is None
+    assert authors_runs("point-robot-sparse", tmp_path) == []
     assert len(plot_curves("point-robot-sparse", tmp_path, authors=True).axes[0].lines) == 2
-    (tmp_path / "authors").mkdir()
-    (tmp_path / "authors" / "point-robot-sparse.csv").write_text(
-        "iteration,test_success_ep2\n5,0.35\n10,0.65\n"
-    )
+    for seed, values in ((10, "0.35\n4,0.65"), (2, "0.25\n4,0.45")):
+        folder = tmp_path / "authors" / "point-robot-sparse" / f"seed{seed}"
+        folder.mkdir(parents=True)
+        (folder / "curve.csv").write_text(f"iteration,test_success_ep2\n2,{values}\n")
+    theirs = authors_runs("point-robot-sparse", tmp_path)
+    assert [r["seed"] for r in theirs] == [2, 10]
+    assert theirs[0]["curve"] == [
+        {"iteration": 2, "test_success_ep2": 0.25},
+        {"iteration": 4, "test_success_ep2": 0.45},
+    ]
+    n, mean, lo, hi = curve_at(theirs, 4, "test_success_ep2")
+    assert n == 2 and mean == pytest.approx(0.55) and lo <= mean <= hi
     lines = plot_curves("point-robot-sparse", tmp_path, authors=True).axes[0].lines
-    assert len(lines) == 3 and list(lines[0].get_ydata()) == [0.35, 0.65]
+    assert len(lines) == 2 + 3  # ours: a seed and the mean; theirs: two seeds and the mean
+    assert list(lines[-1].get_ydata()) == pytest.approx([0.30, 0.55])
     assert len(plot_curves("point-robot-sparse", tmp_path).axes[0].lines) == 2
 
 
@@ -352,6 +364,7 @@ def test_gain_text_reads_the_interval_and_makes_no_claim_below_five_seeds(tmp_pa
     mixed = [[0.2, 0.6], [0.6, 0.2], [0.4, 0.4], [0.3, 0.5], [0.5, 0.3]]
     assert gain_text(runs(mixed)).endswith(": no change shown")
     assert gain_text(runs([[0.2, 0.6]] * 4)).endswith(": no claim (4 seeds)")
+    assert gain_text(runs([[0.2, 0.6]])) == "episode 2 minus episode 1 +0.40: no claim (1 seed)"
 
 
 def test_iqm_text_gives_an_interval_only_where_there_are_runs_to_resample(tmp_path):

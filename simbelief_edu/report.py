@@ -277,8 +277,9 @@ def plot_curves(
     authors: bool = False,
 ):
     """Meta-test ``metric`` against training iterations: the mean over seeds per variant with a
-    bootstrap 95% band, and each seed as a thin line; with ``authors``, the same for the runs
-    of the authors' code (:func:`authors_runs`, dashed, black) where they have ``metric``."""
+    bootstrap 95% band (from three seeds up), and each seed as a thin line; with ``authors``,
+    the same for the runs of the authors' code (:func:`authors_runs`, dashed, black) where they
+    have ``metric``."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
@@ -293,7 +294,8 @@ def plot_curves(
         for line in y:
             ax.plot(x, line, style, color=color, alpha=0.25, lw=0.8)
         mean, lo, hi = _mean_ci(y)
-        ax.fill_between(x, lo, hi, color=color, alpha=0.15)
+        if len(rs) > 2:  # a band from two runs or one would say little
+            ax.fill_between(x, lo, hi, color=color, alpha=0.15)
         ax.plot(x, mean, style, color=color, lw=2, label=f"{name} ({len(rs)} seeds)")
     ax.set(xlabel="training iteration", ylabel=metric.replace("_", " "), title=env)
     ax.legend(fontsize=7, loc="upper left")

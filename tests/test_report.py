@@ -145,6 +145,11 @@ def test_authors_runs_read_like_ours_and_are_drawn_only_when_asked(tmp_path):
     assert len(lines) == 2 + 3  # ours: a seed and the mean; theirs: two seeds and the mean
     assert list(lines[-1].get_ydata()) == pytest.approx([0.30, 0.55])
     assert len(plot_curves("point-robot-sparse", tmp_path).axes[0].lines) == 2
+    assert not plot_curves("point-robot-sparse", tmp_path, authors=True).axes[0].collections
+    for seed in (1, 2):  # ours: 3 seeds, a band; theirs: 2, none
+        _fake_run(tmp_path, "simbelief", seed, [0.5])
+    bands = plot_curves("point-robot-sparse", tmp_path, authors=True).axes[0].collections
+    assert len(bands) == 1
 
 
 def test_plot_improvement_compares_only_the_variants_asked_for(tmp_path):

@@ -244,12 +244,16 @@ def authors_runs(env: str, root: Path = RESULTS) -> list[dict]:
     return sorted(found, key=lambda r: r["seed"])
 
 
+def values_at(runs: list[dict], iteration: int, metric: str) -> list[float]:
+    """Each run's meta-test ``metric`` at ``iteration``, in run order (runs not evaluated there
+    give none)."""
+    return [row[metric] for r in runs for row in r["curve"] if row["iteration"] == iteration]
+
+
 def curve_at(runs: list[dict], iteration: int, metric: str) -> tuple[int, float, float, float]:
     """The number of runs evaluated at ``iteration`` and the mean of their ``metric`` there,
     with a bootstrap 95% interval over runs (NaNs when none was)."""
-    values = np.array(
-        [row[metric] for r in runs for row in r["curve"] if row["iteration"] == iteration]
-    )  # one row per run and evaluated iteration
+    values = np.array(values_at(runs, iteration, metric))
     if values.size == 0:
         return 0, float("nan"), float("nan"), float("nan")
     mean, lo, hi = _mean_ci(values.reshape(len(values), 1))

@@ -109,14 +109,14 @@ def episode_gain(
 def gain_text(runs: list[dict], split: str = "test", metric: str = "success") -> str:
     """``episode_gain`` in words, "episode 2 minus episode 1 +0.06 [+0.01, +0.11]: higher in
     episode 2"; as with ``judge``, no claim from fewer than ``MIN_SEEDS`` runs, and no interval
-    from one."""
+    from fewer than ``MIN_INTERVAL_SEEDS``."""
     gain, lo, hi = episode_gain(runs, split, metric)
     n = len(runs)
     said = "higher" if lo > 0 else "lower" if hi < 0 else None
     said = f"{said} in episode 2" if said else "no change shown"
     if n < MIN_SEEDS:
         said = f"no claim ({n} seed{'s' * (n != 1)})"
-    interval = f" [{lo:+.2f}, {hi:+.2f}]" if n > 1 else ""  # one run: nothing to resample
+    interval = f" [{lo:+.2f}, {hi:+.2f}]" if n >= MIN_INTERVAL_SEEDS else ""
     return f"episode 2 minus episode 1 {gain:+.2f}{interval}: {said}"
 
 
@@ -139,6 +139,7 @@ def reading(x: str, y: str, lo: float, hi: float) -> str:
 
 
 MIN_SEEDS = 5  # this book's rule: no claim that X beats Y from fewer runs of either
+MIN_INTERVAL_SEEDS = 3  # no interval or band from fewer runs: two give 3 distinct draws per task
 
 
 def judge(
@@ -191,9 +192,12 @@ def iqm_text(
     runs: list[dict], split: str = "test", metric: str = "success", episode: int = 1
 ) -> str:
     """The IQM of the final ``scores`` with its stratified 95% interval, "0.55 [0.41, 0.71]";
-    one run has no interval (nothing to resample): the IQM alone."""
+    from fewer than ``MIN_INTERVAL_SEEDS`` runs the IQM alone (one run has nothing to resample,
+    two give an interval that looks like the others but rests on three draws per task)."""
     point, lo, hi = stratified_bootstrap_ci(scores(runs, split, metric, episode))
-    return f"{point:.2f} [{lo:.2f}, {hi:.2f}]" if len(runs) > 1 else f"{point:.2f}"
+    return (
+        f"{point:.2f} [{lo:.2f}, {hi:.2f}]" if len(runs) >= MIN_INTERVAL_SEEDS else f"{point:.2f}"
+    )
 
 
 COLUMNS = [  # (header, split, metric, episode)
@@ -207,7 +211,7 @@ COLUMNS = [  # (header, split, metric, episode)
 def summary_table(env: str, root: Path = RESULTS) -> str:
     """Markdown table: per variant, the seeds, the training wall time (mean, minutes), and the
     IQM [95% stratified bootstrap CI] of each final meta-test score over (run, task); a variant
-    of one run has no interval (``iqm_text``)."""
+    of fewer than ``MIN_INTERVAL_SEEDS`` runs has no interval (``iqm_text``)."""
     runs = load_runs(env, root)
     lines = [
         "| variant | seeds | train time (min) | " + " | ".join(c[0] for c in COLUMNS) + " |",
@@ -281,9 +285,9 @@ def plot_curves(
     authors: bool = False,
 ):
     """Meta-test ``metric`` against training iterations: the mean over seeds per variant with a
-    bootstrap 95% band (from three seeds up), and each seed as a thin line; with ``authors``,
-    the same for the runs of the authors' code (:func:`authors_runs`, dashed, black) where they
-    have ``metric``."""
+    bootstrap 95% band (from ``MIN_INTERVAL_SEEDS`` seeds up), and each seed as a thin line;
+    with ``authors``, the same for the runs of the authors' code (:func:`authors_runs`, dashed,
+    black) where they have ``metric``."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
@@ -298,7 +302,7 @@ def plot_curves(
         for line in y:
             ax.plot(x, line, style, color=color, alpha=0.25, lw=0.8)
         mean, lo, hi = _mean_ci(y)
-        if len(rs) > 2:  # a band from two runs or one would say little
+        if len(rs) >= MIN_INTERVAL_SEEDS:
             ax.fill_between(x, lo, hi, color=color, alpha=0.15)
         ax.plot(x, mean, style, color=color, lw=2, label=f"{name} ({len(rs)} seeds)")
     ax.set(xlabel="training iteration", ylabel=metric.replace("_", " "), title=env)
@@ -329,9 +333,9 @@ def plot_improvement(
 
 
 def plot_episodes(env: str, metric: str = "return", split: str = "test", root: Path = RESULTS):
-    """Adaptation within the meta-episode: per variant, the IQM [95% stratified bootstrap CI]
-    of the final meta-test ``metric`` in each episode of the meta-episode. A Bayes-adaptive
-    agent explores in episode 1 and scores higher in episode 2."""
+    """Adaptation within the meta-episode: per variant, the IQM [95% stratified bootstrap CI,
+    from ``MIN_INTERVAL_SEEDS`` runs up] of the final meta-test ``metric`` in each episode of the
+    meta-episode. A Bayes-adaptive agent explores in episode 1 and scores higher in episode 2."""
     import matplotlib.pyplot as plt
 
     runs = load_runs(env, root)
@@ -344,7 +348,8 @@ def plot_episodes(env: str, metric: str = "return", split: str = "test", root: P
             x = e + (v - (len(runs) - 1) / 2) * width
             ax.bar(x, point, width, color=colour(variant, v), alpha=0.7,
                    label=variant if e == 0 else None)  # fmt: skip
-            ax.plot([x, x], [lo, hi], color="k", lw=1.5)
+            if len(runs[variant]) >= MIN_INTERVAL_SEEDS:
+                ax.plot([x, x], [lo, hi], color="k", lw=1.5)
     ax.set(xticks=range(k), xticklabels=[f"episode {e + 1}" for e in range(k)],
            ylabel=f"{split} {metric} (IQM, 95% CI)", title=env)  # fmt: skip
     ax.legend(fontsize=7)

@@ -115,6 +115,22 @@ def test_readme_table_is_the_summary_table():
             assert f"| {env} | " + " | ".join(cells) + " |" in readme_section()
 
 
+def test_which_shipped_runs_have_an_agent_file():
+    """README: the runs of the studies have their exported agent beside their results; "of the
+    cheap-budget Point-Robot runs only the `stored-beliefs` ones", "none of chapter 10's"."""
+    res = report.RESULTS
+    studies = [res / "point-robot-sparse", *(res / env for env in ENVS), res / "cpu-scale"]
+    folders = [f for s in studies for f in s.rglob("*-seed*") if (f / "eval.json").exists()]
+    assert folders and all((f / "agent.pt").exists() for f in folders)
+    cheap = [f for f in (res / "cheap").rglob("*-seed*") if (f / "eval.json").exists()]
+    with_agent = {f.name.rsplit("-seed", 1)[0] for f in cheap if (f / "agent.pt").exists()}
+    assert with_agent == {"stored-beliefs", "stored-beliefs-no-anchor"}
+    assert not list((res / "ch10").rglob("agent.pt"))
+    text = flat((ROOT / "README.md").read_text())
+    assert "of the cheap-budget Point-Robot runs only the `stored-beliefs` ones" in text
+    assert "none of chapter 10's" in text
+
+
 def test_training_minutes_and_agent_file_sizes():
     """README: "The 12 runs took 173 CPU-minutes", "`agent.pt`, 0.4–0.65 MB"."""
     all_runs = [r for env in ENVS for rs in runs(env).values() for r in rs]
@@ -337,6 +353,35 @@ def test_chapter7_benchmark_numbers():
         make_config("ant-semicircle-sparse").num_iters
         == make_config("cheetah-vel-sparse").num_iters
     )
+
+
+def test_cost_of_a_run_at_the_authors_settings_in_chapters_0_and_9():
+    """ch00's table of s / iteration and CPU-hours per run, and ch09 §9.4's "about 58 CPU-hours
+    (209 s per SimBelief iteration on one core), a Point-Robot run about 116", from the
+    benchmark tables and the `full` preset's iterations."""
+    seconds = {}
+    for env, name in (("point-robot-sparse", ""), ("cheetah-vel-sparse", "_cheetah")):
+        table = (ROOT / f"benchmarks/results/train_throughput{name}.md").read_text()
+        for agent in ("simbelief", "varibad"):
+            pattern = rf"\| {agent} \| \*\*one iteration\*\* .*\*\*([\d.]+)\*\*"
+            seconds[env, agent] = float(re.search(pattern, table)[1])
+    hours = {k: s * make_config(k[0]).num_iters / 3600 for k, s in seconds.items()}
+    ch00 = flat(notebook("ch00_setup.ipynb"))
+    for (env, agent), s in seconds.items():
+        title = {
+            "point-robot-sparse": "Point-Robot-Sparse",
+            "cheetah-vel-sparse": "Cheetah-Vel-Sparse",
+        }
+        shown = {"simbelief": "SimBelief", "varibad": "VariBAD"}[agent]
+        row = f"| {title[env]} | {shown} | {s:.0f} | {make_config(env).num_iters} | "
+        assert row + f"{hours[env, agent]:.0f} |" in ch00
+    ch09 = flat(notebook("ch09_generalisation.ipynb"))
+    cheetah, point = (
+        hours["cheetah-vel-sparse", "simbelief"],
+        hours["point-robot-sparse", "simbelief"],
+    )
+    sentence = f"about {cheetah:.0f} CPU-hours ({seconds['cheetah-vel-sparse', 'simbelief']:.0f} s"
+    assert sentence in ch09 and f"a Point-Robot run about {point:.0f}," in ch09
 
 
 @pytest.mark.parametrize("name", ["ch07_mujoco.ipynb", "ch08_panda.ipynb"])

@@ -56,17 +56,20 @@ def test_probability_of_improvement():
 
 
 def test_summary_table_groups_by_variant_and_aggregates_over_runs_and_tasks(tmp_path):
-    for seed, s in enumerate([0.6, 0.8]):
+    for seed, s in enumerate([0.6, 0.8, 0.7]):
         _fake_run(tmp_path, "simbelief", seed, [s, s, s, s])
-    _fake_run(tmp_path, "no-metric", 0, [0.3, 0.3, 0.3, 0.3])
+    for seed, s in enumerate([0.3, 0.5]):
+        _fake_run(tmp_path, "no-metric", seed, [s, s, s, s])
     _fake_run(tmp_path, "varibad", 0, [0.1, 0.1, 0.1, 0.1], agent="varibad")
     runs = load_runs("point-robot-sparse", tmp_path)
-    assert sorted(runs) == ["no-metric", "simbelief", "varibad"] and len(runs["simbelief"]) == 2
+    assert sorted(runs) == ["no-metric", "simbelief", "varibad"] and len(runs["simbelief"]) == 3
     table = summary_table("point-robot-sparse", tmp_path)
     row = next(line for line in table.splitlines() if line.startswith("| simbelief"))
-    assert "| 0, 1 | 2.0 |" in row  # seeds; 120 s = 2 min
-    assert "0.70 [0.60, 0.80]" in row  # test success ep2: IQM of 0.6 ×4 and 0.8 ×4
+    assert "| 0, 1, 2 | 2.0 |" in row  # seeds; 120 s = 2 min
+    assert "0.70 [0.63, 0.77]" in row  # test success ep2: IQM of 0.6, 0.7, 0.8 (×4 tasks)
     assert "| 0.00 [0.00, 0.00] |" in row  # ep1 is 0 everywhere
+    row = next(line for line in table.splitlines() if line.startswith("| no-metric"))
+    assert "| 0, 1 | 2.0 | 0.00 | 0.40 |" in row  # two runs: no interval either
     row = next(line for line in table.splitlines() if line.startswith("| varibad"))
     assert "| 0 | 2.0 | 0.00 | 0.10 |" in row  # one run: no interval to show
 
@@ -106,6 +109,11 @@ def test_plot_episodes_draws_one_bar_per_variant_and_episode(tmp_path):
     fig = plot_episodes("point-robot-sparse", "success", root=tmp_path)
     heights = sorted(round(p.get_height(), 2) for p in fig.axes[0].patches)
     assert heights == [0.0, 0.0, 0.25, 0.5]  # episode 1 is 0 in the fake runs
+    assert not fig.axes[0].lines  # one run of each: no interval bars
+    for seed in (1, 2):  # SimBelief at three seeds: a bar per episode; VariBAD at one: none
+        _fake_run(tmp_path, "simbelief", seed, [0.5, 0.5])
+    fig = plot_episodes("point-robot-sparse", "success", root=tmp_path)
+    assert len(fig.axes[0].lines) == 2
 
 
 def test_curve_at_takes_each_runs_value_at_that_iteration(tmp_path):
@@ -370,9 +378,11 @@ def test_gain_text_reads_the_interval_and_makes_no_claim_below_five_seeds(tmp_pa
     assert gain_text(runs(mixed)).endswith(": no change shown")
     assert gain_text(runs([[0.2, 0.6]] * 4)).endswith(": no claim (4 seeds)")
     assert gain_text(runs([[0.2, 0.6]])) == "episode 2 minus episode 1 +0.40: no claim (1 seed)"
+    two = "episode 2 minus episode 1 +0.40: no claim (2 seeds)"  # no interval from two runs
+    assert gain_text(runs([[0.2, 0.6]] * 2)) == two
 
 
-def test_iqm_text_gives_an_interval_only_where_there_are_runs_to_resample(tmp_path):
+def test_iqm_text_gives_an_interval_from_three_runs_up(tmp_path):
     from simbelief_edu.report import iqm_text
 
     for seed, ep2 in enumerate([0.2, 0.4, 0.6]):
@@ -382,4 +392,7 @@ def test_iqm_text_gives_an_interval_only_where_there_are_runs_to_resample(tmp_pa
     point, lo, hi = stratified_bootstrap_ci(scores(study["simbelief"], episode=1))
     assert iqm_text(study["simbelief"]) == f"{point:.2f} [{lo:.2f}, {hi:.2f}]" and lo < hi
     assert iqm_text(study["varibad"]) == "0.50"
+    assert (
+        iqm_text(study["simbelief"][:2]) == f"{iqm(scores(study['simbelief'][:2], episode=1)):.2f}"
+    )
     assert "0.50 |" in summary_table("point-robot-sparse", tmp_path)  # the table's one-run cell

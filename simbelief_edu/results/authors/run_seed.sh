@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
+# The shipped runs were made with:  ITERS=20 LOG_INTERVAL=2 NICE=0 bash run_seed.sh SEED
+# (README.md beside this script). Paths (/work/authors) are those of the machine it ran on.
+#
 # Run the authors' SimBelief code (github.com/mlzhang-pr/SimBelief @ 7017e7d, patched for
-# NumPy 2 / Python 3.11 only: see /work/authors/patches.diff) on Point-Robot-Sparse with their
+# NumPy 2 / Python 3.11 only: the two edits README.md describes; $ROOT/patches.diff is their
+# diff in that checkout, not shipped since it quotes their code) on Point-Robot-Sparse with their
 # online_config/args_point_robot_sparse.py unchanged, except:
 #   --seed SEED                     (the seed under study)
 #   --num-iters ITERS               (their default is 4000; here ITERS, default 30)

@@ -316,13 +316,8 @@ IQM: dict[str, Any] = {
 
 def _bootstrap_inputs(rng: np.random.Generator) -> tuple:
     (scores,) = _score_table(rng)
-    return (
-        scores,
-        report.iqm,
-        int(rng.integers(50, 150)),
-        [0.95, 0.9][rng.integers(2)],
-        int(rng.integers(1000)),
-    )
+    reps, confidence = int(rng.integers(50, 150)), [0.95, 0.9][rng.integers(2)]
+    return scores, report.iqm, reps, confidence, int(rng.integers(1000))
 
 
 def _draws(scores, reps, seed):

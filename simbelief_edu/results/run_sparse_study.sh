@@ -17,6 +17,7 @@ export BUDGET="--set num_iters=60 --set tasks_per_iter=5 --set rollouts_per_task
 mkdir -p "$OUT"
 
 job() {  # job ENV AGENT SEED: one training run, its evaluation, its files copied to results
+  set -eo pipefail  # a failed step stops the job: no eval.json from a half-trained run
   local env=$1 agent=$2 seed=$3 dir="$OUT/$1/$2-seed$3"
   local dest="simbelief_edu/results/$env/$agent-seed$seed"
   [ -f "$dest/eval.json" ] && return 0  # finished before

@@ -45,6 +45,7 @@ export BUDGET=${BUDGET-"--set num_iters=100 --set rl_updates_per_iter=100 --set 
 mkdir -p "$OUT"
 
 job() {  # job EXPERIMENT/VARIANT SEED: one training run, its evaluation, its files copied to DEST
+  set -eo pipefail  # a failed step stops the job: no eval.json from a half-trained run
   local name=$1 seed=$2 agent extra
   local dir="$OUT/$name-seed$seed" dest="$DEST/$name-seed$seed"
   case $name in

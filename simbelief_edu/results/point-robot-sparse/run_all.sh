@@ -17,6 +17,7 @@ export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 mkdir -p "$OUT"
 
 job() {  # job VARIANT SEED: one training run, its evaluation and export, files copied to DEST
+  set -eo pipefail  # a failed step stops the job: no eval.json from a half-trained run
   local variant=$1 seed=$2 dir="$OUT/$1-seed$2" agent=simbelief extra=""
   case $variant in
     simbelief) ;;

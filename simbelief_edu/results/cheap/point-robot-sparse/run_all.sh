@@ -17,6 +17,7 @@ export BUDGET="--set num_iters=100 --set rl_updates_per_iter=100 --set rl_batch_
 mkdir -p "$OUT"
 
 job() {  # job VARIANT SEED: one training run, its evaluation, its files copied to DEST
+  set -eo pipefail  # a failed step stops the job: no eval.json from a half-trained run
   local variant=$1 seed=$2 dir="$OUT/$1-seed$2" agent=simbelief extra=""
   case $variant in
     simbelief) ;;

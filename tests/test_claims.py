@@ -328,14 +328,17 @@ def test_panda_full_preset_is_printed_not_stated():
     assert "full.gamma" in text and "full.alpha" in text and "full.autotune_alpha" in text
 
 
+def seconds_per_iteration(table: str, agent: str) -> float:
+    """The bold "one iteration" total of ``agent`` in ``benchmarks/results/<table>``."""
+    text = (ROOT / "benchmarks/results" / table).read_text()
+    return float(re.search(rf"\| {agent} \| \*\*one iteration\*\* .*\*\*([\d.]+)\*\*", text)[1])
+
+
 def test_chapter7_benchmark_numbers():
     """ch07 §7.4: 209 s per SimBelief iteration; §7.10: the ant simulates 5.6 times slower
     (5,770 against 32,381 steps per second) and trains as many iterations as the cheetah."""
     text = notebook("ch07_mujoco.ipynb")
-    table = (ROOT / "benchmarks/results/train_throughput_cheetah.md").read_text()
-    seconds = float(
-        re.search(r"\| simbelief \| \*\*one iteration\*\* .*\*\*([\d.]+)\*\*", table)[1]
-    )
+    seconds = seconds_per_iteration("train_throughput_cheetah.md", "simbelief")
     assert f"SECONDS_PER_FULL_ITER = {seconds:.0f}" in text
     assert f"({seconds:.0f} s per SimBelief iteration" in flat(text)
     speeds = {
@@ -361,10 +364,8 @@ def test_cost_of_a_run_at_the_authors_settings_in_chapters_0_and_9():
     benchmark tables and the `full` preset's iterations."""
     seconds = {}
     for env, name in (("point-robot-sparse", ""), ("cheetah-vel-sparse", "_cheetah")):
-        table = (ROOT / f"benchmarks/results/train_throughput{name}.md").read_text()
         for agent in ("simbelief", "varibad"):
-            pattern = rf"\| {agent} \| \*\*one iteration\*\* .*\*\*([\d.]+)\*\*"
-            seconds[env, agent] = float(re.search(pattern, table)[1])
+            seconds[env, agent] = seconds_per_iteration(f"train_throughput{name}.md", agent)
     hours = {k: s * make_config(k[0]).num_iters / 3600 for k, s in seconds.items()}
     ch00 = flat(notebook("ch00_setup.ipynb"))
     for (env, agent), s in seconds.items():

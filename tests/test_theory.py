@@ -25,6 +25,7 @@ from simbelief_edu.theory.bounds import (
     lift_latent_model,
     model_errors,
     simulation_lemma_bound,
+    task_q_bound,
     transfer_bound_model,
 )
 from simbelief_edu.theory.mdps import (
@@ -156,6 +157,20 @@ def test_ferns_bound_with_other_constants():
         assert np.min(rhs - lhs) >= -TOL
 
 
+def test_model_errors_are_the_largest_reward_gap_and_total_variation():
+    """ε_R and ε_T as chapter 5 defines them, computed entry by entry (TV with its ½)."""
+    rng = np.random.default_rng(12)
+    for _ in range(10):
+        task_i, task_j = sampling.sample_task_pair(rng)
+        errors = model_errors(task_i, task_j)
+        S, A = task_i.R.shape
+        tv = [total_variation(task_i.P[s, a], task_j.P[s, a]) for s in range(S) for a in range(A)]
+        assert errors.eps_T == pytest.approx(max(tv), abs=1e-12)
+        assert errors.eps_R == pytest.approx(np.abs(task_i.R - task_j.R).max(), abs=1e-12)
+        both = np.r_[task_i.R.ravel(), task_j.R.ravel()]
+        assert errors.reward_span == pytest.approx(both.max() - both.min(), abs=1e-12)
+
+
 def test_lifted_latent_model_has_the_same_errors_and_values():
     rng = np.random.default_rng(9)
     for _ in range(20):
@@ -183,6 +198,35 @@ def test_ferns_bound_needs_c_T_at_least_gamma():
     assert violated, "|V*(s) - V*(t)| <= d(s,t) with c_T = γ/4 should fail somewhere"
     with pytest.raises(ValueError, match="c_T >= gamma"):
         ferns_value_bound(mdp, c_T=0.25 * mdp.gamma)
+
+
+def test_task_value_bound_needs_c_T_at_least_gamma():
+    """The task bound is Ferns' on the disjoint union: with c_T = γ/4 there it fails too."""
+    rng = np.random.default_rng(13)
+    violated = False
+    for _ in range(20):
+        task_i, task_j = sampling.sample_task_pair(rng)
+        S = task_i.n_states
+        union = disjoint_union(task_i, task_j)
+        d_small = bisimulation_metric_by_couplings(union, c_T=0.25 * union.gamma).d[:S, S:]
+        V_i, V_j = value_iteration(task_i).V, value_iteration(task_j).V
+        violated |= bool(np.any(np.abs(V_i[:, None] - V_j[None, :]) > d_small + 1e-6))
+    assert violated
+
+
+def test_task_q_bound_compares_every_pair_of_states_across_tasks():
+    """|Q*_i(s,a) − Q*_j(t,a)| ≤ d((s,i),(t,j)) for all s, t: the check covers t ≠ s, where the
+    diagonal δ(s) alone is no bound (it fails somewhere)."""
+    rng = np.random.default_rng(14)
+    violated = False
+    for _ in range(10):
+        task_i, task_j = sampling.sample_task_pair(rng)
+        lhs, rhs = task_q_bound(task_i, task_j)
+        S, A = task_i.R.shape
+        assert lhs.shape == rhs.shape == (S, S, A) and np.min(rhs - lhs) >= -TOL
+        delta = np.diagonal(rhs[:, :, 0])  # δ(s) = d((s,i),(s,j))
+        violated |= bool(np.any(lhs > delta[:, None, None] + 1e-6))
+    assert violated
 
 
 def test_simulation_lemma_needs_the_horizon_factor():

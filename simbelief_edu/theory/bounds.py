@@ -53,14 +53,16 @@ def task_value_bound(task_i: FiniteMDP, task_j: FiniteMDP, tol: float = 1e-10) -
 
 
 def task_q_bound(task_i: FiniteMDP, task_j: FiniteMDP, tol: float = 1e-10) -> Bound:
-    """Optimal action values differ by at most the metric: ``|Q*_i(s,a) − Q*_j(s,a)| ≤ δ(s)``.
+    """Optimal action values are close too: ``|Q*_i(s, a) − Q*_j(t, a)| ≤ d((s, i), (t, j))``.
 
-    ``δ(s) = d((s, i), (s, j))`` on the disjoint union (c_R = 1, c_T = γ); same assumptions as
-    :func:`task_value_bound`. Returns ``[S, A]`` arrays.
+    For all states s, t and actions a, with d the bisimulation metric (c_R = 1, c_T = γ) of the
+    disjoint union; at t = s the right side is ``δ(s) = d((s, i), (s, j))``. Same assumptions as
+    :func:`task_value_bound`. Returns ``[S, S, A]`` arrays (``lhs[s, t, a]``).
     """
     Q_i, Q_j = value_iteration(task_i).Q, value_iteration(task_j).Q
-    delta = np.diag(state_task_metric(task_i, task_j, tol))
-    return np.abs(Q_i - Q_j), np.broadcast_to(delta[:, None], Q_i.shape).copy()
+    lhs = np.abs(Q_i[:, None, :] - Q_j[None, :, :])  # [S, S, A]
+    d = state_task_metric(task_i, task_j, tol)  # [S, S]
+    return lhs, np.broadcast_to(d[:, :, None], lhs.shape).copy()
 
 
 def transfer_bound_metric(task_i: FiniteMDP, task_j: FiniteMDP, tol: float = 1e-10) -> Bound:

@@ -87,7 +87,8 @@ def check_function(
     - ``diagnose(candidate)`` may probe the candidate on inputs of its own and return a
       message (or None) when no mistake matched;
     - ``no_gradient_into``: positions of tensor inputs that must receive no gradient (a
-      stop-gradient in the equation); checked once the values agree.
+      stop-gradient in the equation), while the other tensor inputs must receive one;
+      checked once the values agree.
     """
     label = name or getattr(candidate, "__name__", "your function")
     options = {"mistakes": mistakes, "diagnose": diagnose, "no_gradient_into": no_gradient_into}
@@ -116,7 +117,7 @@ def check_function(
             raise AssertionError(f"✗ {label} gives the right values, but {problem}")
     print(f"✓ {label} matches the reference on {n} random inputs")
     if no_gradient_into:
-        print(f"✓ {label} lets no gradient into the inputs held fixed")
+        print(f"✓ {label} lets no gradient into the inputs held fixed, and one into the others")
 
 
 def _what_is_off(candidate, args, got, mistakes, diagnose, rtol, atol) -> str | None:
@@ -136,7 +137,11 @@ def _what_is_off(candidate, args, got, mistakes, diagnose, rtol, atol) -> str | 
 
 
 def _gradient_leak(candidate, args: tuple, fixed: tuple[int, ...]) -> str | None:
-    """Why a gradient reaches an input in ``fixed`` (None when none does)."""
+    """What is wrong with the gradients of ``candidate`` (None when nothing is).
+
+    A stop-gradient holds the inputs in ``fixed`` constant: no gradient may reach them, and
+    a gradient must still reach the other tensor inputs, which the loss trains.
+    """
     args = tuple(
         a.detach().clone().requires_grad_(True)
         if isinstance(a, torch.Tensor) and a.is_floating_point()
@@ -147,20 +152,37 @@ def _gradient_leak(candidate, args: tuple, fixed: tuple[int, ...]) -> str | None
     outputs = out if isinstance(out, tuple | list) else (out,)
     total = sum(o.sum() for o in outputs if isinstance(o, torch.Tensor) and o.requires_grad)
     if not isinstance(total, torch.Tensor):
-        return None  # nothing differentiable came back: no gradient can leak
+        return (
+            "no gradient comes out of it at all (a .detach() on the result, torch.no_grad(), "
+            ".item() or NumPy?): detach only the inputs the equation holds fixed, so the loss "
+            "can still train the others"
+        )
     total.backward()
     try:
         names = list(inspect.signature(candidate).parameters)
     except (TypeError, ValueError):
         names = []
+
+    def name(k: int) -> str:
+        return f"`{names[k]}` (input {k})" if k < len(names) else f"input {k}"
+
+    def reached(k: int) -> bool:
+        grad = getattr(args[k], "grad", None)
+        return grad is not None and bool(grad.abs().sum() > 0)
+
     for k in fixed:
-        grad = args[k].grad
-        if grad is not None and bool(grad.abs().sum() > 0):
-            arg = f"`{names[k]}` (input {k})" if k < len(names) else f"input {k}"
+        if reached(k):
             return (
-                f"a gradient reaches {arg}, which the equation holds fixed (its sg[·]): "
+                f"a gradient reaches {name(k)}, which the equation holds fixed (its sg[·]): "
                 "use .detach() on it"
             )
+    trained = [k for k, a in enumerate(args) if isinstance(a, torch.Tensor) and k not in fixed]
+    trained = [k for k in trained if args[k].requires_grad]
+    if trained and not any(reached(k) for k in trained):
+        return (
+            f"no gradient reaches {', '.join(name(k) for k in trained)}, which the loss trains: "
+            "detach only the inputs the equation holds fixed"
+        )
     return None
 
 

@@ -99,6 +99,30 @@ def test_anchor_without_stop_gradient_is_caught(capsys):
     assert "✗ ANCHOR_LOSS gives the right values, but" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    "finish",
+    [lambda kl: kl.detach(), lambda kl: kl.item(), lambda kl: float(kl.detach().numpy())],
+    ids=["detach", "item", "numpy"],
+)
+def test_anchor_that_trains_nothing_is_caught(finish):
+    """Right values but no gradient out: a loss that cannot train the latent belief."""
+
+    def my_anchor_loss(mu_tilde, logvar_tilde, mu, logvar):
+        return finish(gaussian_kl(mu_tilde, logvar_tilde, mu, logvar).mean() / mu.shape[-1])
+
+    with pytest.raises(AssertionError, match="no gradient comes out of it at all"):
+        _check(my_anchor_loss, "ANCHOR_LOSS")
+
+
+def test_anchor_that_detaches_every_input_is_caught():
+    def my_anchor_loss(mu_tilde, logvar_tilde, mu, logvar):
+        inputs = (x.detach() for x in (mu_tilde, logvar_tilde, mu, logvar))
+        return gaussian_kl(*inputs).mean().requires_grad_() / mu.shape[-1]
+
+    with pytest.raises(AssertionError, match=r"no gradient reaches `mu_tilde` \(input 0\)"):
+        _check(my_anchor_loss, "ANCHOR_LOSS")
+
+
 def test_anchor_with_the_kl_written_out_the_wrong_way_round_is_caught():
     def my_anchor_loss(mu_tilde, logvar_tilde, mu, logvar):
         mu, logvar = mu.detach(), logvar.detach()
@@ -183,3 +207,46 @@ def test_check_your_work_reruns_with_the_typical_mistakes(capsys):
     capsys.readouterr()
     assert check_your_work(["my_hold_cyw"]) == {"my_hold_cyw": False}
     assert "what is off: you averaged the whole episode" in capsys.readouterr().out
+
+
+def test_iqm_that_slices_m_to_minus_m_is_caught_on_tiny_tables():
+    """x[m:-m] is empty when fewer than four scores leave m = 0: the check has such tables."""
+
+    def my_iqm(scores):
+        x = np.sort(np.ravel(scores))
+        m = len(x) // 4
+        return float(x[m:-m].mean()) if m else float("nan")
+
+    with pytest.raises(AssertionError, match="non-finite values"):
+        _check(my_iqm, "IQM")
+
+
+def test_bootstrap_that_ignores_the_statistic_it_is_given_is_caught():
+    from simbelief_edu import report
+
+    def my_stratified_bootstrap_ci(scores, statistic, reps, confidence, seed):
+        return report.stratified_bootstrap_ci(scores, report.iqm, reps, confidence, seed)
+
+    with pytest.raises(AssertionError, match="values differ"):
+        _check(my_stratified_bootstrap_ci, "STRATIFIED_BOOTSTRAP")
+
+
+def test_hold_written_for_two_dimensional_input_only_is_caught():
+    def my_hold(success):
+        H = success.shape[-1]
+        return success[:, H // 2 :].float().mean(1)
+
+    with pytest.raises((AssertionError, IndexError)):
+        _check(my_hold, "HOLD")
+
+
+def test_reach_step_that_reads_the_end_effector_from_the_observation_passes(capsys):
+    """In PandaReach obs['observation'][:3] is the end effector, the achieved goal."""
+
+    def my_hidden_goal_step(obs, goal, threshold):
+        at_goal = np.linalg.norm(obs["observation"][:3] - goal) < threshold
+        reward = 0.0 if at_goal else -1.0
+        return obs["observation"], reward, reward == 0.0
+
+    _check(my_hidden_goal_step, "HIDDEN_GOAL_STEP")
+    assert "✓ HIDDEN_GOAL_STEP matches" in capsys.readouterr().out

@@ -354,7 +354,7 @@ def test_panda_without_panda_gym_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "panda_gym", None)  # makes `import panda_gym` fail
     monkeypatch.delitem(sys.modules, "simbelief_edu.envs.panda_sparse", raising=False)
     for name in PANDA:
-        with pytest.raises(ImportError, match=r"pip install simbelief-edu\[panda\]"):
+        with pytest.raises(ImportError, match=r'pip install "panda-gym>=3.0.7"'):
             make(name)
 
 

@@ -42,7 +42,7 @@ _SPECS: dict[str, tuple[str, int]] = {
     ENV_IDS["panda-push-sparse"]: ("simbelief_edu.envs.registry:make_panda_push", 50),
 }
 
-PANDA_HINT = "the Panda environments need panda-gym: pip install simbelief-edu[panda]"
+PANDA_HINT = 'the Panda environments need panda-gym: pip install "panda-gym>=3.0.7"'
 
 
 @contextlib.contextmanager

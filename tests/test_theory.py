@@ -26,7 +26,9 @@ from simbelief_edu.theory.bounds import (
     model_errors,
     simulation_lemma_bound,
     task_q_bound,
+    transfer_bound_metric,
     transfer_bound_model,
+    transfer_bound_refined,
 )
 from simbelief_edu.theory.mdps import (
     FiniteMDP,
@@ -227,6 +229,21 @@ def test_task_q_bound_compares_every_pair_of_states_across_tasks():
         delta = np.diagonal(rhs[:, :, 0])  # δ(s) = d((s,i),(s,j))
         violated |= bool(np.any(lhs > delta[:, None, None] + 1e-6))
     assert violated
+
+
+def test_refined_transfer_bound_is_never_above_the_uniform_one_and_often_below():
+    """ex-ch5-refined: (I − γP^π)^{-1} has rows summing to 1/(1−γ) and δ ≤ D, so the
+    state-dependent bound is at most 2D/(1−γ), and strictly below it where δ varies."""
+    rng = np.random.default_rng(15)
+    below = 0
+    for _ in range(10):
+        task_i, task_j = sampling.sample_task_pair(rng)
+        loss, refined = transfer_bound_refined(task_i, task_j)
+        same_loss, uniform = transfer_bound_metric(task_i, task_j)
+        np.testing.assert_allclose(loss, same_loss, atol=1e-12)
+        assert np.all(refined <= uniform + 1e-9)
+        below += int(np.any(refined < uniform - 1e-6))
+    assert below >= 5
 
 
 def test_simulation_lemma_needs_the_horizon_factor():

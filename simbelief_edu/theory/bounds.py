@@ -79,6 +79,21 @@ def transfer_bound_metric(task_i: FiniteMDP, task_j: FiniteMDP, tol: float = 1e-
     return loss, np.full_like(loss, 2.0 * D / (1.0 - task_j.gamma))
 
 
+def transfer_bound_refined(task_i: FiniteMDP, task_j: FiniteMDP, tol: float = 1e-10) -> Bound:
+    """The state-dependent form of :func:`transfer_bound_metric` (book exercise ex-ch5-refined).
+
+    ``V*_j(s) − V^{π*_i}_j(s) ≤ 2 [(I − γ P^{π*_i}_j)^{-1} δ](s)`` with ``δ(s) = d((s, i),
+    (s, j))``: the discounted sum of 2δ along the trajectory of π*_i in task j. Same
+    assumptions as :func:`task_value_bound`. Returns ``[S]`` arrays.
+    """
+    pi_i = value_iteration(task_i).policy
+    loss = value_iteration(task_j).V - policy_evaluation(task_j, pi_i)
+    delta = np.diag(state_task_metric(task_i, task_j, tol))
+    P_pi = np.einsum("sa,sat->st", np.eye(task_j.n_actions)[pi_i], task_j.P)  # [S, S]
+    visits = np.eye(task_j.n_states) - task_j.gamma * P_pi
+    return loss, 2.0 * np.linalg.solve(visits, delta)
+
+
 @dataclass(frozen=True)
 class ModelErrors:
     """Worst-case differences between two models on the same (S, A).
@@ -218,6 +233,7 @@ BOUNDS: dict[str, tuple[Callable[..., Bound], Callable[..., tuple]]] = {
     "task_value": (task_value_bound, sampling.sample_task_pair),
     "task_q": (task_q_bound, sampling.sample_task_pair),
     "transfer_metric": (transfer_bound_metric, sampling.sample_task_pair),
+    "transfer_refined": (transfer_bound_refined, sampling.sample_task_pair),
     "simulation": (simulation_lemma_bound, sampling.sample_policy_pair),
     "transfer_model": (transfer_bound_model, sampling.sample_task_pair),
     "latent_model": (latent_model_bound, sampling.sample_latent_model),
@@ -257,4 +273,5 @@ __all__ = [
     "task_value_bound",
     "transfer_bound_metric",
     "transfer_bound_model",
+    "transfer_bound_refined",
 ]

@@ -176,8 +176,11 @@ def _gradient_leak(candidate, args: tuple, fixed: tuple[int, ...]) -> str | None
                 f"a gradient reaches {name(k)}, which the equation holds fixed (its sg[·]): "
                 "use .detach() on it"
             )
-    trained = [k for k, a in enumerate(args) if isinstance(a, torch.Tensor) and k not in fixed]
-    trained = [k for k in trained if args[k].requires_grad]
+    trained = [
+        k
+        for k, a in enumerate(args)
+        if isinstance(a, torch.Tensor) and a.requires_grad and k not in fixed
+    ]
     if trained and not any(reached(k) for k in trained):
         return (
             f"no gradient reaches {', '.join(name(k) for k in trained)}, which the loss trains: "

@@ -89,9 +89,9 @@ def transfer_bound_refined(task_i: FiniteMDP, task_j: FiniteMDP, tol: float = 1e
     pi_i = value_iteration(task_i).policy
     loss = value_iteration(task_j).V - policy_evaluation(task_j, pi_i)
     delta = np.diag(state_task_metric(task_i, task_j, tol))
-    P_pi = np.einsum("sa,sat->st", np.eye(task_j.n_actions)[pi_i], task_j.P)  # [S, S]
-    visits = np.eye(task_j.n_states) - task_j.gamma * P_pi
-    return loss, 2.0 * np.linalg.solve(visits, delta)
+    # (I − γ P^π)^{-1} δ is the value of π in task j's dynamics with δ as the reward
+    paid_delta = FiniteMDP(task_j.P, np.repeat(delta[:, None], task_j.n_actions, 1), task_j.gamma)
+    return loss, 2.0 * policy_evaluation(paid_delta, pi_i)
 
 
 @dataclass(frozen=True)
